@@ -1,0 +1,9 @@
+// @medtransfer/core: config schema, registry, errors, seeded RNG, hashing, logging, shared types.
+export * from './errors';
+export * from './suggest';
+export * from './registry';
+export * from './rng';
+export * from './hash';
+export * from './log';
+export * from './types';
+export * from './config';
