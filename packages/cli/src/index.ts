@@ -1,0 +1,2 @@
+// @medtransfer/cli: the `medtransfer` command (entry point: main.ts).
+export { createProgressPrinter, formatDuration, progressLine } from './progress';

@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { ConfigError } from './errors';
+import { ConfigIssuesError, experimentJsonSchema, normalizeComponent, parseExperimentYaml } from './config';
+
+const valid = `
+name: demo
+seeds: [1, 2]
+source:
+  dataset: synthetic/fractal
+  training: { steps: 10 }
+target:
+  dataset: { name: synthetic/lesions, params: { train: 100 } }
+  training: { steps: 20, batchSize: 16, evalEvery: 5 }
+sweep:
+  backbone: [cbr-tiny, { name: cbr-small, params: { padding: same } }]
+  init: [scratch, pretrained]
+`;
+
+function issuesOf(text: string): ConfigError[] {
+  try {
+    parseExperimentYaml(text, 'exp.yaml');
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigIssuesError);
+    return (err as ConfigIssuesError).issues;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('experiment config', () => {
+  it('parses a valid file and fills defaults', () => {
+    const cfg = parseExperimentYaml(valid, 'exp.yaml');
+    expect(cfg.backend).to.equal('auto');
+    expect(cfg.target.imageSize).to.equal(28);
+    expect(cfg.target.training.optimizer).to.deep.equal({ name: 'adam', lr: 1e-3, momentum: 0.9 });
+    expect(cfg.source?.training.batchSize).to.equal(32);
+    expect(cfg.report).to.deep.equal({ metric: 'auc', threshold: 0.8 });
+    expect(normalizeComponent(cfg.sweep.backbone[0])).to.deep.equal({ name: 'cbr-tiny', params: {} });
+    expect(normalizeComponent(cfg.sweep.backbone[1])).to.deep.equal({ name: 'cbr-small', params: { padding: 'same' } });
+  });
+
+  it('names an unknown key with its path and suggests the nearest valid key', () => {
+    const issues = issuesOf(valid.replace('evalEvery: 5', 'evalEvry: 5'));
+    expect(issues).to.have.length.greaterThan(0);
+    const e = issues.find((i) => i.path === 'target.training.evalEvry');
+    expect(e, issues.map((i) => i.message).join('\n')).to.not.equal(undefined);
+    expect(e!.message).to.contain('did you mean "evalEvery"?');
+    expect(e!.message).to.match(/^exp\.yaml: /);
+  });
+
+  it('reports a wrong type with the path and what was received', () => {
+    const [e] = issuesOf(valid.replace('batchSize: 16', 'batchSize: "sixteen"'));
+    expect(e.path).to.equal('target.training.batchSize');
+    expect(e.message).to.contain('expected number, received string "sixteen"');
+  });
+
+  it('reports an invalid enum value with a suggestion', () => {
+    const [e] = issuesOf(valid.replace('init: [scratch, pretrained]', 'init: [scratch, pretrianed]'));
+    expect(e.path).to.equal('sweep.init[1]');
+    expect(e.message).to.contain('did you mean "pretrained"?');
+  });
+
+  it('reports a missing required field', () => {
+    const issues = issuesOf(valid.replace('name: demo\n', ''));
+    expect(issues.map((i) => i.message).join('\n')).to.contain('name: expected string, missing (required)');
+  });
+
+  it('requires exactly one of steps and epochs', () => {
+    const issues = issuesOf(valid.replace('steps: 20,', 'steps: 20, epochs: 2,'));
+    expect(issues[0].path).to.equal('target.training');
+    expect(issues[0].message).to.contain('exactly one of "steps" or "epochs"');
+  });
+
+  it('reports YAML syntax errors with a line', () => {
+    expect(() => parseExperimentYaml('name: [unclosed\n', 'bad.yaml')).to.throw(ConfigError, /bad\.yaml: line \d+/);
+  });
+
+  it('generates a JSON Schema for editors', () => {
+    const schema = experimentJsonSchema() as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).to.include.members(['name', 'target', 'sweep', 'seeds']);
+  });
+});

@@ -1,0 +1,125 @@
+// Expands an experiment into trials (backbone × init × seed) with stable names, and checks
+// every registry name with its config path before anything runs.
+import {
+  ComponentRef,
+  ConfigError,
+  ConfigIssuesError,
+  ExperimentConfig,
+  StageConfig,
+  canonicalJson,
+  normalizeComponent,
+  runName,
+  stableHash,
+} from '@medtransfer/core';
+import { datasets } from '@medtransfer/data';
+import { backbones } from '@medtransfer/zoo';
+
+// The project version is part of every key: a new release reruns rather than mixing results.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const PROJECT_VERSION: string = require('../package.json').version;
+
+/** Source pretraining uses one fixed seed, so every target seed starts from the same checkpoint. */
+export const SOURCE_SEED = 0;
+
+export interface PlannedTrial {
+  /** benchopt-style run name: `target[backbone=cbr-small,init=scratch,seed=1]`. */
+  name: string;
+  /** Folder name under results/<experiment>/. */
+  dir: string;
+  backbone: ComponentRef;
+  init: 'scratch' | 'pretrained';
+  seed: number;
+}
+
+export interface Plan {
+  config: ExperimentConfig;
+  file: string;
+  /** Backbones that need a source checkpoint (those with a pretrained trial), in sweep order. */
+  sourceBackbones: ComponentRef[];
+  trials: PlannedTrial[];
+}
+
+/** Short identifier for a backbone with parameters: `cbr-small` or `cbr-small-<hash>`. */
+export function backboneId(ref: ComponentRef): string {
+  return Object.keys(ref.params).length ? `${ref.name}-${stableHash(ref.params, 6)}` : ref.name;
+}
+
+export function planExperiment(config: ExperimentConfig, file: string): Plan {
+  const issues: ConfigError[] = [];
+  const check = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof ConfigError) issues.push(new ConfigError(err.path, err.detail, file));
+      else throw err;
+    }
+  };
+  const refs = config.sweep.backbone.map(normalizeComponent);
+  refs.forEach((ref, i) => check(() => backbones.get(ref.name, `sweep.backbone[${i}]${typeof config.sweep.backbone[i] === 'string' ? '' : '.name'}`)));
+  const stages: Array<[string, StageConfig | undefined]> = [
+    ['source', config.source],
+    ['target', config.target],
+  ];
+  for (const [key, stage] of stages) {
+    if (!stage) continue;
+    const ref = normalizeComponent(stage.dataset);
+    const path = `${key}.dataset${typeof stage.dataset === 'string' ? '' : '.name'}`;
+    check(() => datasets.get(ref.name, path));
+  }
+  const wantsPretrained = config.sweep.init.includes('pretrained');
+  if (wantsPretrained && !config.source) {
+    issues.push(new ConfigError('sweep.init', 'init "pretrained" needs a "source" stage to pretrain on; add one or remove "pretrained"', file));
+  }
+  if (wantsPretrained && config.source && config.source.channels !== config.target.channels) {
+    issues.push(
+      new ConfigError(
+        'target.channels',
+        `source.channels is ${config.source.channels} but target.channels is ${config.target.channels}; pretrained weights need the same input channels — set both to the same value`,
+        file,
+      ),
+    );
+  }
+  const dupes = refs.map((r) => canonicalJson(r)).filter((s, i, all) => all.indexOf(s) !== i);
+  if (dupes.length) issues.push(new ConfigError('sweep.backbone', `listed twice: ${dupes.join(', ')}`, file));
+  if (issues.length) throw new ConfigIssuesError(file, issues);
+
+  const trials: PlannedTrial[] = [];
+  for (const backbone of refs) {
+    for (const init of config.sweep.init) {
+      for (const seed of config.seeds) {
+        const id = backboneId(backbone);
+        trials.push({
+          name: runName('target', { backbone: id, init, seed }),
+          dir: `${id}_${init}_seed${seed}`,
+          backbone,
+          init,
+          seed,
+        });
+      }
+    }
+  }
+  return { config, file, sourceBackbones: wantsPretrained ? refs : [], trials };
+}
+
+/** Key of a source checkpoint: everything that decides the pretrained weights. */
+export function sourceKey(stage: StageConfig, backbone: ComponentRef, datasetFingerprint: string): string {
+  return stableHash({ version: PROJECT_VERSION, stage, backbone, seed: SOURCE_SEED, datasetFingerprint });
+}
+
+/** Key of a trial: the resolved target stage, the trial's axes, the data, the source checkpoint. */
+export function trialKey(
+  config: ExperimentConfig,
+  trial: PlannedTrial,
+  datasetFingerprint: string,
+  source: string | undefined,
+): string {
+  return stableHash({
+    version: PROJECT_VERSION,
+    target: config.target,
+    backbone: trial.backbone,
+    init: trial.init,
+    seed: trial.seed,
+    datasetFingerprint,
+    source: trial.init === 'pretrained' ? source : undefined,
+  });
+}
