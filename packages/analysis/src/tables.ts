@@ -1,0 +1,125 @@
+// Results as long tables (one row per trial, one row per curve point): the shape every summary
+// and figure starts from, so a new column is added here once and is then available everywhere.
+import * as aq from 'arquero';
+import { MedtransferError } from '@medtransfer/core';
+import type { TrialResult } from '@medtransfer/core';
+import { areaUnderCurve, stepsToThreshold } from './convergence';
+import { checkMetricOptions, type CurveMetric } from './metric';
+
+export type Table = aq.ColumnTable;
+
+/** One row per trial: identity, test metrics, and convergence for the chosen metric and threshold. */
+export interface TrialRow {
+  experiment: string;
+  trial: string;
+  dataset: string;
+  backbone: string;
+  init: string;
+  seed: number;
+  /** Null when the trial recorded a non-finite value. */
+  test_auc: number | null;
+  test_acc: number | null;
+  /** Steps until val metric ≥ threshold; null when never reached (censored). */
+  steps: number | null;
+  /** Mean validation metric over the curve's step range. */
+  val_mean: number | null;
+  train_seconds: number;
+  params: number;
+}
+
+/** One row per curve point (benchopt-style long format). */
+export interface CurveRow {
+  experiment: string;
+  trial: string;
+  dataset: string;
+  backbone: string;
+  init: string;
+  seed: number;
+  step: number;
+  epoch: number;
+  images_seen: number;
+  train_loss: number;
+  val_loss: number;
+  val_auc: number | null;
+  val_acc: number | null;
+  train_seconds: number;
+}
+
+/** Throws a message that says what is missing, rather than letting an empty table through. */
+export function requireResults(results: readonly TrialResult[], where: string): void {
+  if (!Array.isArray(results) || results.length === 0) {
+    throw new MedtransferError(
+      `${where}: no trial results to analyse (received ${Array.isArray(results) ? 'an empty list' : typeof results}); run the experiment first or check the results directory.`,
+    );
+  }
+}
+
+/** Values that cannot be summarised (NaN, ±Infinity, missing) become null, which arquero skips. */
+export function finiteOrNull(x: number | undefined | null): number | null {
+  return typeof x === 'number' && Number.isFinite(x) ? x : null;
+}
+
+export function trialRows(results: readonly TrialResult[], opts: { metric: CurveMetric; threshold: number }): TrialRow[] {
+  checkMetricOptions(opts, 'trialsTable');
+  return results.map(({ summary: s, curve }) => ({
+    experiment: s.experiment,
+    trial: s.trial,
+    dataset: s.dataset,
+    backbone: s.backbone,
+    init: s.init,
+    seed: s.seed,
+    test_auc: finiteOrNull(s.test?.auc),
+    test_acc: finiteOrNull(s.test?.acc),
+    steps: stepsToThreshold(curve ?? [], opts.metric, opts.threshold).steps,
+    val_mean: areaUnderCurve(curve ?? [], opts.metric),
+    train_seconds: s.trainSeconds,
+    params: s.params,
+  }));
+}
+
+export function trialsTable(results: readonly TrialResult[], opts: { metric: CurveMetric; threshold: number }): Table {
+  requireResults(results, 'trialsTable');
+  return aq.from(trialRows(results, opts));
+}
+
+export function curveRows(results: readonly TrialResult[]): CurveRow[] {
+  const rows: CurveRow[] = [];
+  for (const { summary: s, curve } of results) {
+    for (const p of curve ?? []) {
+      rows.push({
+        experiment: s.experiment,
+        trial: s.trial,
+        dataset: s.dataset,
+        backbone: s.backbone,
+        init: s.init,
+        seed: s.seed,
+        step: p.step,
+        epoch: p.epoch,
+        images_seen: p.imagesSeen,
+        train_loss: p.trainLoss,
+        val_loss: p.valLoss,
+        val_auc: finiteOrNull(p.valAuc),
+        val_acc: finiteOrNull(p.valAcc),
+        train_seconds: p.trainSeconds,
+      });
+    }
+  }
+  return rows;
+}
+
+export function curvesTable(results: readonly TrialResult[]): Table {
+  requireResults(results, 'curvesTable');
+  return aq.from(curveRows(results));
+}
+
+/**
+ * Sort rank of an initialisation: scratch first (the baseline), then pretrained, then the rest
+ * (transfusion, mean-var, ...) by name, so tables and legends read baseline → treatment.
+ */
+export function initRank(init: string): number {
+  return init === 'scratch' ? 0 : init === 'pretrained' ? 1 : 2;
+}
+
+export function compareInits(a: string, b: string): number {
+  return initRank(a) - initRank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}

@@ -1,0 +1,66 @@
+// Evaluation of a model on one split: batched inference (no batch-norm updates), loss, and
+// MedMNIST metrics. Only one batch of logits lives in a tensor at a time.
+import * as tf from '@tensorflow/tfjs';
+import type { BatchSource, Metrics } from '@medtransfer/core';
+import { MedtransferError } from '@medtransfer/core';
+import { checkOutputWidth, probabilitiesAndLoss } from './losses';
+import { computeMetrics } from './metrics';
+
+export interface EvaluateOptions {
+  batchSize: number;
+}
+
+/** Runs the model in inference mode on one batch and returns its logits as a 2-D tensor. */
+export function predictLogits(model: tf.LayersModel, x: tf.Tensor4D, training = false): tf.Tensor2D {
+  const out = model.apply(x, { training });
+  if (Array.isArray(out) || !(out instanceof tf.Tensor)) {
+    throw new MedtransferError(`model "${model.name}" has ${Array.isArray(out) ? out.length : 0} outputs; training expects one logits output`);
+  }
+  if (out.rank !== 2) {
+    throw new MedtransferError(`model "${model.name}" outputs shape [${out.shape.join(', ')}]; expected [batch, classes] logits`);
+  }
+  return out as tf.Tensor2D;
+}
+
+/**
+ * Loss, AUC and ACC of `model` on every image of `source`, in its stored order.
+ * Loss: mean softmax cross-entropy (binary, multi-class, ordinal) or mean sigmoid
+ * cross-entropy over known entries (multi-label). Metrics: see `computeMetrics`.
+ */
+export function evaluate(model: tf.LayersModel, source: BatchSource, opts: EvaluateOptions): Metrics {
+  const total = source.count;
+  if (total === 0) throw new MedtransferError('cannot evaluate on an empty split (count 0)');
+  let k = 0;
+  let labelWidth = 0;
+  let probs = new Float32Array(0);
+  let labels = new Int32Array(0);
+  let seen = 0;
+  let lossSum = 0;
+  let terms = 0;
+  for (const batch of source.epoch(opts.batchSize)) {
+    const logitsT = tf.tidy(() => predictLogits(model, tf.tensor4d(batch.x, batch.shape)));
+    const logits = logitsT.dataSync() as Float32Array;
+    const width = logitsT.shape[1];
+    logitsT.dispose();
+    if (seen === 0) {
+      k = width;
+      labelWidth = batch.labelWidth;
+      checkOutputWidth(source.task, k, source.numClasses, labelWidth);
+      probs = new Float32Array(total * k);
+      labels = new Int32Array(total * labelWidth);
+    }
+    if (seen + batch.size > total) {
+      throw new MedtransferError(`batch source yielded more than its count of ${total} images in one pass`);
+    }
+    labels.set(batch.labels, seen * labelWidth);
+    const part = probabilitiesAndLoss(source.task, logits, k, batch.labels, probs, seen * k);
+    lossSum += part.lossSum;
+    terms += part.terms;
+    seen += batch.size;
+  }
+  if (seen !== total) {
+    throw new MedtransferError(`batch source yielded ${seen} images in one pass but reports count ${total}`);
+  }
+  const m = computeMetrics(source.task, labels, labelWidth, probs, k);
+  return { loss: terms ? lossSum / terms : NaN, auc: m.auc, acc: m.acc };
+}

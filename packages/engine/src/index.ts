@@ -1,0 +1,9 @@
+// @medtransfer/engine: backend selection, training loop, optimisers, metrics, evaluation, progress.
+export * from './metrics';
+export * from './losses';
+export * from './optimizers';
+export * from './evaluate';
+export * from './progress';
+export * from './train';
+export { selectBackend, type BackendPreference, type SelectedBackend } from './backend/select';
+export { registerWasmGradients, wasmGradientKernels } from './backend/wasm-gradients';

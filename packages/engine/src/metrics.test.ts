@@ -1,0 +1,137 @@
+// Metrics against scikit-learn reference values. The reference JSON was produced from the
+// repository root with:
+//   /usr/bin/python3 packages/engine/reference/metrics_reference.py > packages/engine/reference/metrics-reference.json
+// (Debian python3-sklearn 1.2.1, numpy 1.24.2; the script rounds scores to float32 first).
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskType } from '@medtransfer/core';
+import { computeMetrics, rocAuc } from './metrics';
+
+interface ReferenceCase {
+  name: string;
+  task: TaskType;
+  labelWidth: number;
+  numOutputs: number;
+  labels: number[];
+  scores: number[];
+  auc: number;
+  acc: number;
+  perClassAuc: (number | null)[];
+}
+
+/** chai's `.NaN` is a property assertion, which the linter reads as an unused expression. */
+function expectNaN(value: number, what?: string): void {
+  expect(Number.isNaN(value), `${what ?? 'value'} ${value} should be NaN`).to.equal(true);
+}
+
+const reference = JSON.parse(readFileSync(join(__dirname, '..', 'reference', 'metrics-reference.json'), 'utf8')) as {
+  cases: ReferenceCase[];
+};
+
+describe('metrics: rocAuc', () => {
+  it('is 1 for a perfect ranking, 0 for a reversed one, 0.5 when all scores tie', () => {
+    const pos = [0, 0, 1, 1];
+    expect(rocAuc([0.1, 0.2, 0.8, 0.9], pos)).to.equal(1);
+    expect(rocAuc([0.9, 0.8, 0.2, 0.1], pos)).to.equal(0);
+    expect(rocAuc([0.5, 0.5, 0.5, 0.5], pos)).to.equal(0.5);
+  });
+
+  it('gives a tied positive/negative pair half credit (average ranks)', () => {
+    // pairs (pos, neg): (0.5 vs 0.5) tie → 0.5, (0.5 vs 0.1) → 1, (0.9 vs 0.5) → 1, (0.9 vs 0.1) → 1
+    expect(rocAuc([0.1, 0.5, 0.5, 0.9], [0, 0, 1, 1])).to.equal(3.5 / 4);
+  });
+
+  it('is NaN without positives or without negatives, and for non-finite scores', () => {
+    expectNaN(rocAuc([0.1, 0.2], [0, 0]));
+    expectNaN(rocAuc([0.1, 0.2], [1, 1]));
+    expectNaN(rocAuc([0.1, NaN], [0, 1]));
+  });
+
+  it('restricts to the given sample indices', () => {
+    // without index 1 (a mis-ranked negative) the ranking is perfect
+    expect(rocAuc([0.1, 0.95, 0.8, 0.9], [0, 0, 1, 1], [0, 2, 3])).to.equal(1);
+    expect(rocAuc([0.1, 0.95, 0.8, 0.9], [0, 0, 1, 1])).to.equal(0.5);
+  });
+});
+
+describe('metrics: computeMetrics against scikit-learn', () => {
+  for (const c of reference.cases) {
+    it(`${c.name} (${c.task}): AUC ${c.auc.toFixed(4)}, ACC ${c.acc.toFixed(4)}`, () => {
+      const m = computeMetrics(c.task, Int32Array.from(c.labels), c.labelWidth, Float32Array.from(c.scores), c.numOutputs);
+      expect(m.auc).to.be.closeTo(c.auc, 1e-12);
+      expect(m.acc).to.be.closeTo(c.acc, 1e-12);
+    });
+  }
+
+  it('matches every per-class one-vs-rest AUC (undefined classes are NaN)', () => {
+    let checked = 0;
+    for (const c of reference.cases) {
+      const n = c.scores.length / c.numOutputs;
+      for (let j = 0; j < c.numOutputs; j++) {
+        const column = Array.from({ length: n }, (_, i) => Math.fround(c.scores[i * c.numOutputs + j]));
+        const multiLabel = c.task === 'multi-label';
+        const isPos = Array.from({ length: n }, (_, i) => (multiLabel ? c.labels[i * c.labelWidth + j] === 1 : c.labels[i] === j));
+        const keep = multiLabel ? [...Array(n).keys()].filter((i) => c.labels[i * c.labelWidth + j] !== -1) : undefined;
+        const auc = rocAuc(column, isPos, keep);
+        const ref = c.perClassAuc[j];
+        if (ref === null) expectNaN(auc, `${c.name} class ${j}`);
+        else expect(auc, `${c.name} class ${j}`).to.be.closeTo(ref, 1e-12);
+        checked++;
+      }
+    }
+    expect(checked).to.be.greaterThan(15);
+  });
+
+  it('the reference covers ties, an absent class and masked multi-label entries', () => {
+    const names = reference.cases.map((c) => c.name);
+    expect(names).to.include.members(['binary-ties', 'multiclass-3', 'multiclass-absent-class', 'multilabel-masked', 'ordinal-5']);
+    const ml = reference.cases.find((c) => c.name === 'multilabel-masked')!;
+    expect(ml.labels.filter((v) => v === -1).length).to.be.greaterThan(0);
+    expect(reference.cases.find((c) => c.name === 'multiclass-absent-class')!.perClassAuc).to.include(null);
+  });
+});
+
+describe('metrics: edge cases', () => {
+  it('binary ACC is argmax, i.e. p1 > 0.5 (exactly 0.5 counts as class 0)', () => {
+    const scores = Float32Array.from([0.5, 0.5, 0.4, 0.6, 0.7, 0.3]);
+    const m = computeMetrics('binary', Int32Array.from([0, 1, 1]), 1, scores, 2);
+    expect(m.acc).to.be.closeTo(2 / 3, 1e-12);
+  });
+
+  it('binary AUC is NaN when the split holds one class only', () => {
+    const m = computeMetrics('binary', Int32Array.from([1, 1, 1]), 1, Float32Array.from([0.2, 0.8, 0.4, 0.6, 0.9, 0.1]), 2);
+    expectNaN(m.auc);
+    expect(m.acc).to.be.closeTo(2 / 3, 1e-12);
+  });
+
+  it('multi-class AUC leaves out absent classes rather than counting them as 0 or 0.5', () => {
+    // classes 0 and 1 perfectly ranked, class 2 absent
+    const scores = Float32Array.from([0.8, 0.1, 0.1, 0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.2, 0.7, 0.1]);
+    const m = computeMetrics('multi-class', Int32Array.from([0, 0, 1, 1]), 1, scores, 3);
+    expect(m.auc).to.equal(1);
+    expect(m.acc).to.equal(1);
+  });
+
+  it('multi-label: a label masked everywhere is left out of both AUC and ACC', () => {
+    const labels = Int32Array.from([0, -1, 1, -1, 1, -1]);
+    const scores = Float32Array.from([0.2, 0.9, 0.7, 0.1, 0.4, 0.5]);
+    const m = computeMetrics('multi-label', labels, 2, scores, 2);
+    expect(m.auc).to.equal(1); // label 0: negatives {0.2}, positives {0.7, 0.4}
+    expect(m.acc).to.be.closeTo(2 / 3, 1e-12); // 0.4 → predicted 0 for a positive
+  });
+
+  it('non-finite scores give NaN AUC (a diverged model is not reported as good)', () => {
+    const scores = Float32Array.from([NaN, NaN, 0.1, 0.9, 0.9, 0.1]);
+    expectNaN(computeMetrics('binary', Int32Array.from([0, 1, 0]), 1, scores, 2).auc);
+    const ml = Float32Array.from([0.1, NaN, 0.9, 0.2]);
+    expectNaN(computeMetrics('multi-label', Int32Array.from([0, 1, 1, 0]), 2, ml, 2).auc);
+  });
+
+  it('rejects inconsistent shapes and out-of-range labels with a message naming the values', () => {
+    expect(() => computeMetrics('multi-class', Int32Array.from([0, 1]), 1, new Float32Array(9), 3)).to.throw(/2 labels for 3 score rows/);
+    expect(() => computeMetrics('multi-class', Int32Array.from([0, 5, 1]), 1, new Float32Array(9), 3)).to.throw(/label entry 1 is 5/);
+    expect(() => computeMetrics('binary', Int32Array.from([0, 1, 1]), 1, new Float32Array(3), 1)).to.throw(/2 probabilities/);
+    expect(() => computeMetrics('multi-label', Int32Array.from([0, 2]), 2, new Float32Array(2), 2)).to.throw(/0, 1 or -1/);
+  });
+});
