@@ -30,6 +30,7 @@ export function parseLayout(layout: string): CbrBlock[] {
 
 // ---- spatial check -------------------------------------------------------------------------
 
+export const BN_MOMENTUM = 0.9;
 const POOL_SIZE = 3;
 const POOL_STRIDE = 2;
 
@@ -103,8 +104,10 @@ function buildCbr(arch: CbrArch, opts: BackboneBuildOptions): BackboneParts {
         kernelInitializer: heNormalFor(opts.seed, `${p}_conv`),
       }),
     );
-    // Keras defaults (momentum 0.99, epsilon 1e-3), as in the Keras models the paper's nets follow.
-    apply(tf.layers.batchNormalization({ name: `${p}_bn`, axis: -1, momentum: 0.99, epsilon: 1e-3 }));
+    // Moving-statistics momentum 0.9 (PyTorch's default, used by the MedMNIST baselines): Keras'
+    // 0.99 lags the fast-changing weights of short medical runs (hundreds of steps), so
+    // evaluation-mode outputs drift from training-mode ones. epsilon 1e-3 as in Keras.
+    apply(tf.layers.batchNormalization({ name: `${p}_bn`, axis: -1, momentum: BN_MOMENTUM, epsilon: 1e-3 }));
     apply(tf.layers.activation({ name: `${p}_relu`, activation: 'relu' }));
     if (block.pool) {
       apply(tf.layers.maxPooling2d({ name: `${p}_pool`, poolSize: POOL_SIZE, strides: POOL_STRIDE, padding: arch.padding }));
