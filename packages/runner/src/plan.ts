@@ -18,6 +18,12 @@ import { backbones } from '@medtransfer/zoo';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const PROJECT_VERSION: string = require('../package.json').version;
 
+/**
+ * Seed of generated datasets (a dataset's `params.seed` overrides it): fixed, so every trial
+ * seed sees the same data and the seeds vary only weight initialisation and data order.
+ */
+export const DATA_SEED = 0;
+
 /** Source pretraining uses one fixed seed, so every target seed starts from the same checkpoint. */
 export const SOURCE_SEED = 0;
 

@@ -19,7 +19,7 @@ import { createBatchSource, loadDataset, requireSplits } from '@medtransfer/data
 import { TrainProgress, TrainResult, selectBackend, train } from '@medtransfer/engine';
 import { ClassifierModel, createModel, loadWeights, readCheckpoint, saveCheckpoint } from '@medtransfer/zoo';
 import { writeReport } from '@medtransfer/analysis';
-import { PlannedTrial, Plan, SOURCE_SEED, backboneId, sourceKey, trialKey } from './plan';
+import { DATA_SEED, PlannedTrial, Plan, SOURCE_SEED, backboneId, sourceKey, trialKey } from './plan';
 import { finishedResult, readJson, writeJsonAtomic, writeTrialResult } from './store';
 
 const log = getLogger('runner');
@@ -96,7 +96,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   const backend = await selectBackend(opts.backend ?? config.backend);
   const emit = opts.onEvent ?? (() => undefined);
 
-  const target = loadStage(config.target, 'target', config.seeds[0]);
+  const target = loadStage(config.target, 'target', DATA_SEED);
   const targetSources = sources(target, true);
   const total = plan.sourceBackbones.length + plan.trials.length;
   let index = 0;
@@ -106,7 +106,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   // 1. Source pretraining, once per backbone.
   const sourceKeys = new Map<string, string>();
   if (plan.sourceBackbones.length && config.source) {
-    const source = loadStage(config.source, 'source', SOURCE_SEED);
+    const source = loadStage(config.source, 'source', DATA_SEED);
     const srcBatches = sources(source, false);
     for (const ref of plan.sourceBackbones) {
       index++;
