@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { ConfigIssuesError, parseExperimentYaml } from '@medtransfer/core';
+import { planExperiment, trialKey } from './plan';
+
+const base = `
+name: plan-test
+seeds: [1, 2]
+source:
+  dataset: synthetic/fractal
+  training: { steps: 5 }
+target:
+  dataset: synthetic/lesions
+  training: { steps: 5 }
+sweep:
+  backbone: [cbr-tiny, { name: cbr-small, params: { padding: valid } }]
+  init: [scratch, pretrained]
+`;
+
+const plan = (text: string) => planExperiment(parseExperimentYaml(text, 'p.yaml'), 'p.yaml');
+
+function issues(text: string): string {
+  try {
+    plan(text);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigIssuesError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the plan to be rejected');
+}
+
+describe('planExperiment', () => {
+  it('expands backbone × init × seed into trials with stable names and folders', () => {
+    const p = plan(base);
+    expect(p.trials).to.have.length(8);
+    expect(p.trials[0].name).to.equal('target[backbone=cbr-tiny,init=scratch,seed=1]');
+    expect(p.trials[0].dir).to.equal('cbr-tiny_scratch_seed1');
+    const small = p.trials.find((t) => t.backbone.name === 'cbr-small')!;
+    expect(small.name).to.match(/^target\[backbone=cbr-small-[0-9a-f]{6},init=scratch,seed=1\]$/);
+    expect(new Set(p.trials.map((t) => t.dir)).size).to.equal(8);
+    expect(p.sourceBackbones.map((b) => b.name)).to.deep.equal(['cbr-tiny', 'cbr-small']);
+  });
+
+  it('needs no source stage when every trial starts from scratch', () => {
+    const p = plan(base.replace('init: [scratch, pretrained]', 'init: [scratch]'));
+    expect(p.sourceBackbones).to.deep.equal([]);
+  });
+
+  it('names unknown backbones and datasets with their config paths', () => {
+    const msg = issues(base.replace('backbone: [cbr-tiny,', 'backbone: [cbr-tiyn,').replace('dataset: synthetic/lesions', 'dataset: synthetic/lesion'));
+    expect(msg).to.contain('sweep.backbone[0]: unknown backbone "cbr-tiyn"; did you mean "cbr-tiny"?');
+    expect(msg).to.contain('target.dataset: unknown dataset "synthetic/lesion"; did you mean "synthetic/lesions"?');
+  });
+
+  it('refuses pretrained trials without a source stage', () => {
+    const msg = issues(base.replace(/source:\n {2}dataset: synthetic\/fractal\n {2}training: \{ steps: 5 \}\n/, ''));
+    expect(msg).to.contain('sweep.init: init "pretrained" needs a "source" stage');
+  });
+
+  it('refuses a source and target with different channels for pretrained trials', () => {
+    const msg = issues(base.replace('  dataset: synthetic/lesions\n', '  dataset: synthetic/lesions\n  channels: 1\n'));
+    expect(msg).to.contain('target.channels');
+  });
+
+  it('refuses a backbone listed twice', () => {
+    expect(issues(base.replace('backbone: [cbr-tiny,', 'backbone: [cbr-tiny, cbr-tiny,'))).to.contain('listed twice');
+  });
+});
+
+describe('trialKey', () => {
+  const p = plan(base);
+  const [t] = p.trials;
+  it('changes with anything that decides the outcome, and only then', () => {
+    const k = trialKey(p.config, t, 'data-a', 'src-1');
+    expect(trialKey(p.config, t, 'data-a', 'src-1')).to.equal(k);
+    expect(trialKey(p.config, t, 'data-b', 'src-1')).to.not.equal(k);
+    expect(trialKey(p.config, { ...t, seed: 9 }, 'data-a', 'src-1')).to.not.equal(k);
+    const changed = plan(base.replace('target:\n  dataset: synthetic/lesions\n  training: { steps: 5 }', 'target:\n  dataset: synthetic/lesions\n  training: { steps: 6 }'));
+    expect(trialKey(changed.config, t, 'data-a', 'src-1')).to.not.equal(k);
+  });
+
+  it('ignores the source checkpoint for scratch trials and uses it for pretrained ones', () => {
+    const scratch = p.trials.find((x) => x.init === 'scratch')!;
+    const pre = p.trials.find((x) => x.init === 'pretrained')!;
+    expect(trialKey(p.config, scratch, 'd', 'src-1')).to.equal(trialKey(p.config, scratch, 'd', 'src-2'));
+    expect(trialKey(p.config, pre, 'd', 'src-1')).to.not.equal(trialKey(p.config, pre, 'd', 'src-2'));
+  });
+});
