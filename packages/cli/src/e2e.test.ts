@@ -43,7 +43,7 @@ describe('end to end', function () {
   it('runs a sweep, writes every file, and skips finished trials on a rerun', async () => {
     const events: RunEvent[] = [];
     const results = join(dir, 'results');
-    const first = await runExperimentFile(join(dir, 'tiny.yaml'), { resultsDir: results, onEvent: (e) => events.push(e) });
+    const first = await runExperimentFile(join(dir, 'tiny.yaml'), { resultsDir: results, workers: 1, onEvent: (e) => events.push(e) });
     expect(first.ran).to.equal(3); // one source stage + two trials
     expect(first.skipped).to.equal(0);
     expect(events.some((e) => e.type === 'progress')).to.equal(true);
@@ -66,16 +66,29 @@ describe('end to end', function () {
     expect(readFileSync(join(exp, 'learning-curves.svg'), 'utf8')).to.contain('<svg');
 
     const before = readFileSync(join(exp, 'cbr-tiny_scratch_seed1', 'summary.json'), 'utf8');
-    const second = await runExperimentFile(join(dir, 'tiny.yaml'), { resultsDir: results });
+    const second = await runExperimentFile(join(dir, 'tiny.yaml'), { resultsDir: results, workers: 1 });
     expect(second.ran).to.equal(0);
     expect(second.skipped).to.equal(3);
     expect(readFileSync(join(exp, 'cbr-tiny_scratch_seed1', 'summary.json'), 'utf8')).to.equal(before);
 
     // Changing a training parameter reruns the trials but keeps the source checkpoint.
     writeFileSync(join(dir, 'tiny.yaml'), tinyExperiment.replace('steps: 3,', 'steps: 4,'));
-    const third = await runExperimentFile(join(dir, 'tiny.yaml'), { resultsDir: results });
+    const third = await runExperimentFile(join(dir, 'tiny.yaml'), { resultsDir: results, workers: 1 });
     expect(third.ran).to.equal(2);
     expect(third.skipped).to.equal(1);
+  });
+
+  it('gives the same results with two worker processes as in one process', async () => {
+    writeFileSync(join(dir, 'par.yaml'), tinyExperiment.replace('seeds: [1]', 'seeds: [1, 2]'));
+    const one = await runExperimentFile(join(dir, 'par.yaml'), { resultsDir: join(dir, 'one'), workers: 1 });
+    const events: RunEvent[] = [];
+    const two = await runExperimentFile(join(dir, 'par.yaml'), { resultsDir: join(dir, 'two'), workers: 2, onEvent: (e) => events.push(e) });
+    expect(two.workers).to.equal(2);
+    expect(two.ran).to.equal(5); // one source stage + four trials, each exactly once
+    expect(events.filter((e) => e.type === 'done')).to.have.length(5);
+    expect(events.some((e) => e.type === 'progress')).to.equal(true);
+    const strip = (r: (typeof one.results)[number]) => ({ test: r.summary.test, curve: r.curve.map(({ trainSeconds: _t, ...p }) => p) });
+    expect(two.results.map(strip)).to.deep.equal(one.results.map(strip));
   });
 
   it('exits with a clear, path-carrying error on a bad experiment file', () => {

@@ -15,21 +15,28 @@ program
   .option('--results <dir>', 'result store root', 'results')
   .option('--force', 'rerun finished trials and source checkpoints', false)
   .option('--backend <name>', `compute backend: ${backendNames.join(', ')} (overrides the file)`)
-  .action(async (file: string, opts: { results: string; force: boolean; backend?: string }) => {
+  .option('--workers <n>', 'worker processes running trials in parallel (default: cores ÷ threads per trial)')
+  .action(async (file: string, opts: { results: string; force: boolean; backend?: string; workers?: string }) => {
     if (opts.backend !== undefined && !(backendNames as readonly string[]).includes(opts.backend)) {
       throw new MedtransferError(`--backend: unknown backend "${opts.backend}"; valid: ${backendNames.join(', ')}`);
+    }
+    const workers = opts.workers === undefined ? undefined : Number(opts.workers);
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
+      throw new MedtransferError(`--workers: expected a whole number ≥ 1, received "${opts.workers}"`);
     }
     const started = Date.now();
     const printer = createProgressPrinter(process.stderr);
     const outcome = await runExperimentFile(file, {
       resultsDir: opts.results,
       force: opts.force,
+      workers,
       backend: opts.backend as (typeof backendNames)[number] | undefined,
       onEvent: printer,
     });
     process.stdout.write(`\n${outcome.markdown}\n`);
     process.stdout.write(
       `${outcome.ran} stage(s) run, ${outcome.skipped} skipped (already finished) on backend ${outcome.backend} ` +
+        `with ${outcome.workers} worker(s) ` +
         `in ${formatDuration((Date.now() - started) / 1000)}.\nWrote: ${outcome.reportFiles.join(', ')}\n`,
     );
   });

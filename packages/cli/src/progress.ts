@@ -25,6 +25,8 @@ export function progressLine(e: Extract<RunEvent, { type: 'progress' }>): string
 export function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, tty = Boolean(out.isTTY)) {
   let lastPlain = 0;
   let live = false;
+  // With parallel workers several stages report at once: the live line shows each one's latest state.
+  const active = new Map<string, string>();
   const clear = () => {
     if (live) out.write('\r\x1b[2K');
     live = false;
@@ -33,6 +35,7 @@ export function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boo
     switch (e.type) {
       case 'stage':
         clear();
+        active.delete(e.label);
         out.write(`[${e.index}/${e.total}] ${e.label}: training\n`);
         lastPlain = Date.now();
         break;
@@ -42,9 +45,11 @@ export function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boo
         break;
       case 'progress': {
         const line = progressLine(e);
+        active.set(e.label, line);
         if (tty) {
           const width = out.columns ?? 120;
-          out.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
+          const shown = active.size > 1 ? [...active.values()].map((l) => l.slice(0, Math.floor(width / active.size) - 3)).join(' ‖ ') : line;
+          out.write(`\r\x1b[2K${shown.slice(0, width - 1)}`);
           live = true;
         } else if (Date.now() - lastPlain > 10_000 || e.progress.step === e.progress.totalSteps) {
           out.write(`${line}\n`);
@@ -54,6 +59,7 @@ export function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boo
       }
       case 'done': {
         clear();
+        active.delete(e.label);
         const o = e.outcome;
         const test = o.test ? ` | test auc ${fmt(o.test.auc)} acc ${fmt(o.test.acc)}` : '';
         out.write(
