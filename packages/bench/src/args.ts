@@ -1,0 +1,132 @@
+// Command-line options of `npm run bench`, checked once at the edge: every error names the
+// option, what was received, what is valid and how to fix it.
+import { parseArgs } from 'node:util';
+import * as os from 'node:os';
+import { ConfigError, backendNames, unknownNameMessage } from '@medtransfer/core';
+import { backbones } from '@medtransfer/zoo';
+
+/** Nets the PyTorch peer defines that the zoo may not have yet: skipped at run time, not rejected. */
+export const PEER_ONLY_NETS = ['resnet18', 'resnet34', 'resnet50'] as const;
+
+export type TorchMode = 'auto' | 'off';
+
+export interface BenchOptions {
+  nets: string[];
+  sizes: number[];
+  /** Any name in core's `backendNames`. */
+  backends: string[];
+  batch: number;
+  /** Seconds per timed measurement (training and inference each, per side). */
+  timeSeconds: number;
+  torch: TorchMode;
+  /** PyTorch intra-op threads. */
+  threads: number;
+  python: string;
+  json?: string;
+  help: boolean;
+}
+
+export const DEFAULTS = {
+  nets: ['cbr-tiny', 'cbr-small', 'resnet18'],
+  sizes: [28, 64],
+  backends: ['wasm'],
+  batch: 32,
+  timeSeconds: 10,
+  torch: 'auto' as TorchMode,
+  python: '/usr/bin/python3',
+};
+
+export const USAGE = `usage: npm run bench -- [options]
+  --nets a,b,…       backbones from the zoo (default ${DEFAULTS.nets.join(',')})
+  --sizes 28,64      input sizes in pixels (default ${DEFAULTS.sizes.join(',')})
+  --backends a,b,…   tfjs backends: ${backendNames.join(', ')} (default ${DEFAULTS.backends.join(',')})
+  --batch N          images per step (default ${DEFAULTS.batch})
+  --time S           seconds per timed measurement (default ${DEFAULTS.timeSeconds})
+  --torch auto|off   run the PyTorch peer when "python -c 'import torch'" works (default auto)
+  --threads N        PyTorch threads (default: the number of cores)
+  --python PATH      Python for the peer (default ${DEFAULTS.python})
+  --json FILE        also write the results as JSON`;
+
+const list = (raw: string) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+function positiveInt(option: string, raw: string, max: number, hint: string): number {
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isInteger(n) || n < 1 || n > max) {
+    throw new ConfigError(option, `expected a whole number from 1 to ${max}, received "${raw}". ${hint}`);
+  }
+  return n;
+}
+
+function checkNet(name: string, i: number): string {
+  if (backbones.has(name) || (PEER_ONLY_NETS as readonly string[]).includes(name)) return name;
+  throw new ConfigError(`--nets[${i}]`, unknownNameMessage('backbone', name, backbones.names()));
+}
+
+function checkBackend(name: string, i: number): string {
+  if ((backendNames as readonly string[]).includes(name)) return name;
+  throw new ConfigError(`--backends[${i}]`, unknownNameMessage('backend', name, backendNames));
+}
+
+function nonEmpty<T>(option: string, xs: T[], example: string): T[] {
+  if (xs.length === 0) throw new ConfigError(option, `give at least one value, e.g. ${option} ${example}`);
+  return xs;
+}
+
+/** Parses `argv` (without node and the script); throws ConfigError on bad input. */
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        nets: { type: 'string' },
+        sizes: { type: 'string' },
+        backends: { type: 'string' },
+        batch: { type: 'string' },
+        time: { type: 'string' },
+        torch: { type: 'string' },
+        threads: { type: 'string' },
+        python: { type: 'string' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new ConfigError('arguments', `${(err as Error).message}\n${USAGE}`);
+  }
+  const v = parsed.values;
+  const nets = nonEmpty('--nets', v.nets === undefined ? DEFAULTS.nets : list(v.nets), 'cbr-tiny,cbr-small').map(checkNet);
+  const sizes = nonEmpty('--sizes', v.sizes === undefined ? DEFAULTS.sizes : list(v.sizes).map((s, i) => positiveInt(`--sizes[${i}]`, s, 1024, 'Sizes are image sides in pixels, e.g. --sizes 28,64.')), '28,64');
+  const backends = nonEmpty('--backends', v.backends === undefined ? DEFAULTS.backends : list(v.backends), 'wasm').map(checkBackend);
+  const batch = v.batch === undefined ? DEFAULTS.batch : positiveInt('--batch', v.batch, 4096, 'E.g. --batch 32.');
+  let timeSeconds = DEFAULTS.timeSeconds;
+  if (v.time !== undefined) {
+    timeSeconds = Number(v.time);
+    if (!(timeSeconds > 0) || !Number.isFinite(timeSeconds)) {
+      throw new ConfigError('--time', `expected a positive number of seconds, received "${v.time}"; e.g. --time 10`);
+    }
+  }
+  const torch = (v.torch ?? DEFAULTS.torch) as TorchMode;
+  if (torch !== 'auto' && torch !== 'off') {
+    throw new ConfigError('--torch', `expected "auto" or "off", received "${v.torch}"`);
+  }
+  const threads = v.threads === undefined ? os.cpus().length : positiveInt('--threads', v.threads, 1024, 'E.g. --threads 2.');
+  return {
+    nets: [...new Set(nets)],
+    sizes: [...new Set(sizes)],
+    backends: [...new Set(backends)],
+    batch,
+    timeSeconds,
+    torch,
+    threads,
+    python: v.python ?? DEFAULTS.python,
+    json: v.json,
+    help: v.help ?? false,
+  };
+}

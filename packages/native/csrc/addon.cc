@@ -1,0 +1,183 @@
+// Node-API entry points of the medtransfer native kernels. Every function takes Float32Arrays
+// (inputs and a preallocated output) plus an Int32Array geometry; shapes are checked by the caller.
+#include <node_api.h>
+
+#include <cstdint>
+#include <string>
+
+#include "conv.h"
+#include "gemm.h"
+#include "thread-pool.h"
+
+namespace {
+
+struct Args {
+  napi_env env;
+  napi_value argv[12];
+  size_t argc = 12;
+  bool ok = true;
+};
+
+bool getArgs(napi_env env, napi_callback_info info, Args& a, size_t need) {
+  a.env = env;
+  napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr);
+  if (a.argc < need) {
+    napi_throw_type_error(env, nullptr, ("expected " + std::to_string(need) + " arguments").c_str());
+    return false;
+  }
+  return true;
+}
+
+// Float32Array data, or null when the value is null/undefined and allowed to be.
+float* floats(Args& a, int i, bool optional = false) {
+  napi_valuetype t;
+  napi_typeof(a.env, a.argv[i], &t);
+  if (optional && (t == napi_null || t == napi_undefined)) return nullptr;
+  bool isTyped = false;
+  napi_is_typedarray(a.env, a.argv[i], &isTyped);
+  napi_typedarray_type type;
+  size_t length;
+  void* data = nullptr;
+  if (isTyped) napi_get_typedarray_info(a.env, a.argv[i], &type, &length, &data, nullptr, nullptr);
+  if (!isTyped || type != napi_float32_array) {
+    if (a.ok) napi_throw_type_error(a.env, nullptr, ("argument " + std::to_string(i) + " must be a Float32Array").c_str());
+    a.ok = false;
+    return nullptr;
+  }
+  return static_cast<float*>(data);
+}
+
+bool geom(Args& a, int i, mt::ConvGeom& g) {
+  bool isTyped = false;
+  napi_is_typedarray(a.env, a.argv[i], &isTyped);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (isTyped) napi_get_typedarray_info(a.env, a.argv[i], &type, &length, &data, nullptr, nullptr);
+  if (!isTyped || type != napi_int32_array || length != 15) {
+    napi_throw_type_error(a.env, nullptr, "geometry must be an Int32Array of 15 values");
+    return false;
+  }
+  const int32_t* v = static_cast<int32_t*>(data);
+  g = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
+  return true;
+}
+
+int32_t integer(Args& a, int i) {
+  int32_t v = 0;
+  if (napi_get_value_int32(a.env, a.argv[i], &v) != napi_ok && a.ok) {
+    napi_throw_type_error(a.env, nullptr, ("argument " + std::to_string(i) + " must be a number").c_str());
+    a.ok = false;
+  }
+  return v;
+}
+
+// conv2d(geom, x, w, y, bias | null, activation)
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  Args a;
+  mt::ConvGeom g;
+  if (!getArgs(env, info, a, 6) || !geom(a, 0, g)) return nullptr;
+  const float *x = floats(a, 1), *w = floats(a, 2);
+  float* y = floats(a, 3);
+  const float* bias = floats(a, 4, true);
+  const int act = integer(a, 5);
+  if (!a.ok) return nullptr;
+  mt::conv2d(g, x, w, bias, static_cast<mt::Activation>(act), y);
+  return nullptr;
+}
+
+// conv2dBackpropInput(geom, dy, w, dx)
+napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
+  Args a;
+  mt::ConvGeom g;
+  if (!getArgs(env, info, a, 4) || !geom(a, 0, g)) return nullptr;
+  const float *dy = floats(a, 1), *w = floats(a, 2);
+  float* dx = floats(a, 3);
+  if (!a.ok) return nullptr;
+  mt::conv2dBackpropInput(g, dy, w, dx);
+  return nullptr;
+}
+
+// conv2dBackpropFilter(geom, x, dy, dw)
+napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
+  Args a;
+  mt::ConvGeom g;
+  if (!getArgs(env, info, a, 4) || !geom(a, 0, g)) return nullptr;
+  const float *x = floats(a, 1), *dy = floats(a, 2);
+  float* dw = floats(a, 3);
+  if (!a.ok) return nullptr;
+  mt::conv2dBackpropFilter(g, x, dy, dw);
+  return nullptr;
+}
+
+// maxPool(geom, x, y)
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  Args a;
+  mt::ConvGeom g;
+  if (!getArgs(env, info, a, 3) || !geom(a, 0, g)) return nullptr;
+  const float* x = floats(a, 1);
+  float* y = floats(a, 2);
+  if (!a.ok) return nullptr;
+  mt::maxPool(g, x, y);
+  return nullptr;
+}
+
+// maxPoolGrad(geom, x, dy, dx)
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  mt::ConvGeom g;
+  if (!getArgs(env, info, a, 4) || !geom(a, 0, g)) return nullptr;
+  const float *x = floats(a, 1), *dy = floats(a, 2);
+  float* dx = floats(a, 3);
+  if (!a.ok) return nullptr;
+  mt::maxPoolGrad(g, x, dy, dx);
+  return nullptr;
+}
+
+// matMul(a, b, c, batch, m, n, k, transposeA, transposeB, aBatchStride, bBatchStride)
+// c[batch] = op(a[batch]) · op(b[batch]); a batch stride of 0 broadcasts that operand.
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!getArgs(env, info, a, 11)) return nullptr;
+  const float *A = floats(a, 0), *B = floats(a, 1);
+  float* C = floats(a, 2);
+  const long batch = integer(a, 3), m = integer(a, 4), n = integer(a, 5), k = integer(a, 6);
+  const bool ta = integer(a, 7) != 0, tb = integer(a, 8) != 0;
+  const long sa = integer(a, 9), sb = integer(a, 10);
+  if (!a.ok) return nullptr;
+  for (long i = 0; i < batch; i++) {
+    // op(A) is m × k: stored m × k (rs k, cs 1) or k × m (rs 1, cs m).
+    mt::StridedA opA(A + i * sa, ta ? 1 : k, ta ? m : 1);
+    mt::StridedB opB(B + i * sb, tb ? 1 : n, tb ? k : 1);
+    mt::gemm(m, n, k, opA, opB, C + i * m * n, n, false);
+  }
+  return nullptr;
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, isa, threads;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, mt::kIsa, NAPI_AUTO_LENGTH, &isa);
+  napi_create_int32(env, mt::ThreadPool::get().size(), &threads);
+  napi_set_named_property(env, obj, "isa", isa);
+  napi_set_named_property(env, obj, "threads", threads);
+  return obj;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,28 @@
+// Convolution and pooling kernels on NHWC images with HWIO filters; geometry (padding, output
+// size) is computed by the caller (tfjs' computeConv2DInfo) and passed in ConvGeom.
+#pragma once
+
+namespace mt {
+
+struct ConvGeom {
+  long n, h, w, c;     // input
+  long kh, kw;         // filter size
+  long sh, sw, dh, dw; // strides, dilations
+  long pt, pl;         // padding top/left
+  long oh, ow, co;     // output height, width, channels
+};
+
+enum class Activation { kLinear = 0, kRelu = 1, kRelu6 = 2 };
+
+// y[n,oh,ow,co] = act(Σ x·w + bias); bias may be null.
+void conv2d(const ConvGeom& g, const float* x, const float* w, const float* bias, Activation act, float* y);
+// dx = gradient of conv2d (no bias/activation) w.r.t. x.
+void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx);
+// dw = gradient of conv2d w.r.t. w.
+void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw);
+// Max pooling (window kh×kw, padding ignored); co must equal c.
+void maxPool(const ConvGeom& g, const float* x, float* y);
+// Routes dy to the first maximum of each window, as tfjs' reference does.
+void maxPoolGrad(const ConvGeom& g, const float* x, const float* dy, float* dx);
+
+}  // namespace mt

@@ -1,0 +1,52 @@
+// Blocked, packed single-precision matrix multiply C (+)= A·B with pluggable packing, so
+// convolutions can pack straight from the image (implicit im2col) instead of a column buffer.
+#pragma once
+
+namespace mt {
+
+// Register-tile size of the micro-kernel for the instruction set this file was compiled for.
+#if defined(__AVX512F__)
+constexpr int MR = 12, NR = 32;
+constexpr const char* kIsa = "avx512";
+#elif defined(__AVX2__) && defined(__FMA__)
+constexpr int MR = 6, NR = 16;
+constexpr const char* kIsa = "avx2";
+#else
+constexpr int MR = 4, NR = 8;
+constexpr const char* kIsa = "scalar";
+#endif
+
+// Packs rows [i0, i0+mc) × depth [p0, p0+kc) of A into slivers of MR rows: for each sliver,
+// for each p, MR values (rows past mc are zero).
+struct APacker {
+  virtual void pack(float* dst, long i0, int mc, long p0, int kc) const = 0;
+  virtual ~APacker() = default;
+};
+
+// Packs depth [p0, p0+kc) × columns [j0, j0+nc) of B into slivers of NR columns.
+struct BPacker {
+  virtual void pack(float* dst, long p0, int kc, long j0, int nc) const = 0;
+  virtual ~BPacker() = default;
+};
+
+// Element (i, p) of A at a[i*rs + p*cs]: covers A and Aᵀ of any row-major matrix.
+struct StridedA : APacker {
+  const float* a;
+  long rs, cs;
+  StridedA(const float* a_, long rs_, long cs_) : a(a_), rs(rs_), cs(cs_) {}
+  void pack(float* dst, long i0, int mc, long p0, int kc) const override;
+};
+
+// Element (p, j) of B at b[p*rs + j*cs].
+struct StridedB : BPacker {
+  const float* b;
+  long rs, cs;
+  StridedB(const float* b_, long rs_, long cs_) : b(b_), rs(rs_), cs(cs_) {}
+  void pack(float* dst, long p0, int kc, long j0, int nc) const override;
+};
+
+// C[M×N] (row stride ldc) = A·B, or += when accumulate. parallel=false keeps it on this thread.
+void gemm(long M, long N, long K, const APacker& A, const BPacker& B, float* C, long ldc, bool accumulate,
+          bool parallel = true);
+
+}  // namespace mt

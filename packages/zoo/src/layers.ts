@@ -1,0 +1,105 @@
+// Small builders for the Keras-style layers the ImageNet backbones share (seeded conv, batch
+// norm, activations, padding) and the `out` size arithmetic TensorFlow uses for them.
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '@medtransfer/core';
+import { heNormalFor } from './init';
+import type { BackboneBuildOptions } from './model';
+
+export type Padding = 'same' | 'valid';
+type Sym = tf.SymbolicTensor;
+
+/**
+ * Batch-norm moving-statistics momentum for every backbone: 0.9 (PyTorch's default, used by the
+ * MedMNIST baselines) rather than Keras' 0.99, which lags the quickly changing weights of short
+ * medical runs. Momentum is not a weight, so ImageNet weights load unchanged.
+ */
+export const BN_MOMENTUM = 0.9;
+
+/** Spatial output size, as TensorFlow computes it: 'same' → ⌈n/s⌉, 'valid' → ⌊(n−k)/s⌋+1. */
+export function outSize(n: number, kernel: number, stride: number, padding: Padding): number {
+  return padding === 'same' ? Math.ceil(n / stride) : Math.floor((n - kernel) / stride) + 1;
+}
+
+/** Records the names of the layers a builder applies, so groups list every layer exactly once. */
+export class LayerLog {
+  readonly names: string[] = [];
+  apply(layer: tf.layers.Layer, x: Sym | Sym[]): Sym {
+    this.names.push(layer.name);
+    return layer.apply(x) as Sym;
+  }
+  /** Names recorded since `from` (an earlier `names.length`). */
+  since(from: number): string[] {
+    return this.names.slice(from);
+  }
+}
+
+export interface ConvOptions {
+  filters: number;
+  kernel: number | [number, number];
+  strides?: number;
+  padding?: Padding;
+  useBias: boolean;
+  seed: number;
+}
+
+/** Conv2D with a He-normal kernel seeded by the layer name (zero bias when there is one). */
+export function conv(log: LayerLog, x: Sym, name: string, o: ConvOptions): Sym {
+  const layer = tf.layers.conv2d({
+    name,
+    filters: o.filters,
+    kernelSize: o.kernel,
+    strides: o.strides ?? 1,
+    padding: o.padding ?? 'valid',
+    useBias: o.useBias,
+    kernelInitializer: heNormalFor(o.seed, name),
+    biasInitializer: 'zeros',
+  });
+  return log.apply(layer, x);
+}
+
+/** Depthwise 3×3 conv (depth multiplier 1, no bias), He-normal seeded by the layer name. */
+export function depthwise(log: LayerLog, x: Sym, name: string, o: { strides: number; padding: Padding; seed: number }): Sym {
+  const layer = tf.layers.depthwiseConv2d({
+    name,
+    kernelSize: 3,
+    depthMultiplier: 1,
+    strides: o.strides,
+    padding: o.padding,
+    useBias: false,
+    depthwiseInitializer: heNormalFor(o.seed, name),
+  });
+  return log.apply(layer, x);
+}
+
+/** Batch norm over channels; `epsilon` and `scale` as the Keras model the weights come from. */
+export function bn(log: LayerLog, x: Sym, name: string, epsilon: number, scale = true): Sym {
+  return log.apply(tf.layers.batchNormalization({ name, axis: -1, momentum: BN_MOMENTUM, epsilon, scale }), x);
+}
+
+export function relu(log: LayerLog, x: Sym, name: string): Sym {
+  return log.apply(tf.layers.activation({ name, activation: 'relu' }), x);
+}
+
+export function relu6(log: LayerLog, x: Sym, name: string): Sym {
+  return log.apply(tf.layers.reLU({ name, maxValue: 6 }), x);
+}
+
+/** Symmetric zero padding of `p` pixels (Keras `ZeroPadding2D(((p, p), (p, p)))`). */
+export function zeroPad(log: LayerLog, x: Sym, name: string, p: number | [[number, number], [number, number]]): Sym {
+  const padding: [[number, number], [number, number]] = typeof p === 'number' ? [[p, p], [p, p]] : p;
+  return log.apply(tf.layers.zeroPadding2d({ name, padding }), x);
+}
+
+/**
+ * Refuses, before any weight is allocated, an input smaller than the backbone's minimum,
+ * naming the backbone, the size received, the minimum and the fix.
+ */
+export function checkMinInput(backbone: string, min: number, opts: BackboneBuildOptions, hint = ''): void {
+  const [h, w] = opts.inputShape;
+  if (h >= min && w >= min) return;
+  throw new ConfigError(
+    opts.path,
+    `${backbone} cannot take a ${h}×${w} input: it needs at least ${min}×${min} pixels (smaller inputs shrink to nothing ` +
+      `before the last stage). Set imageSize ≥ ${min} in the stage config${hint ? `, ${hint}` : ''}.`,
+  );
+}
