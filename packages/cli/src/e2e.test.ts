@@ -91,6 +91,17 @@ describe('end to end', function () {
     expect(two.results.map(strip)).to.deep.equal(one.results.map(strip));
   });
 
+  it('runs every init strategy end to end', async () => {
+    writeFileSync(
+      join(dir, 'inits.yaml'),
+      tinyExperiment.replace('init: [scratch, pretrained]', 'init: [{ transfusion: 1 }, { frozen: 2 }, mean-var, gabor-conv1]').replace('name: tiny', 'name: inits'),
+    );
+    const out = await runExperimentFile(join(dir, 'inits.yaml'), { resultsDir: join(dir, 'inits'), workers: 1 });
+    expect(out.results.map((r) => r.summary.init)).to.deep.equal(['transfusion-1', 'frozen-2', 'mean-var', 'gabor-conv1']);
+    for (const r of out.results) expect(r.summary.test.auc, r.summary.trial).to.be.within(0, 1);
+    expect(readFileSync(join(out.experimentDir, 'summary.md'), 'utf8')).to.contain('transfusion-1');
+  });
+
   it('exits with a clear, path-carrying error on a bad experiment file', () => {
     writeFileSync(join(dir, 'bad.yaml'), tinyExperiment.replace('backbone: [cbr-tiny]', 'backbone: [cbr-tiny, cbr-smal]'));
     const r = runCli(['validate', join(dir, 'bad.yaml')]);

@@ -59,6 +59,18 @@ describe('experiment config', () => {
     expect(e.message).to.contain('did you mean "pretrained"?');
   });
 
+  it('accepts every init form and suggests names for a misspelt one', () => {
+    const cfg = parseExperimentYaml(valid.replace('init: [scratch, pretrained]', 'init: [scratch, { transfusion: 2 }, { frozen: 1 }, mean-var, { mean-var: { batchNorm: false } }, gabor-conv1]'), 'exp.yaml');
+    expect(cfg.sweep.init).to.deep.equal(['scratch', { transfusion: 2 }, { frozen: 1 }, 'mean-var', { 'mean-var': { batchNorm: false } }, 'gabor-conv1']);
+    const [e] = issuesOf(valid.replace('init: [scratch, pretrained]', 'init: [scratch, gabor]'));
+    expect(e.path).to.equal('sweep.init[1]');
+    const [t] = issuesOf(valid.replace('init: [scratch, pretrained]', 'init: [{ transfusion: two }]'));
+    expect(t.path).to.equal('sweep.init[0].transfusion');
+    expect(t.message).to.contain('expected number, received string "two"');
+    const [u] = issuesOf(valid.replace('init: [scratch, pretrained]', 'init: [{ transfuse: 2 }]'));
+    expect(u.message).to.contain('or a mapping with one of the keys transfusion, frozen, mean-var');
+  });
+
   it('reports a missing required field', () => {
     const issues = issuesOf(valid.replace('name: demo\n', ''));
     expect(issues.map((i) => i.message).join('\n')).to.contain('name: expected string, missing (required)');

@@ -21,8 +21,21 @@ export function normalizeComponent(ref: z.infer<typeof componentSchema>): Compon
 }
 
 export const optimizerNames = ['adam', 'sgd'] as const;
-export const backendNames = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
-export const initNames = ['scratch', 'pretrained'] as const;
+export const backendNames = ['auto', 'node-gpu', 'node', 'native', 'wasm', 'cpu'] as const;
+export const initNames = ['scratch', 'pretrained', 'mean-var', 'gabor-conv1'] as const;
+
+/**
+ * An initialisation strategy: a name, or a mapping for the ones with a parameter —
+ * `{transfusion: k}` (pretrained layer groups 1..k), `{frozen: k}` (groups 1..k not trained),
+ * `{mean-var: {batchNorm: false}}`.
+ */
+export const initSchema = z.union([
+  z.enum(initNames),
+  z.strictObject({ transfusion: z.number().int().min(1) }),
+  z.strictObject({ frozen: z.number().int().min(1) }),
+  z.strictObject({ 'mean-var': z.strictObject({ batchNorm: z.boolean().default(true) }) }),
+]);
+export type InitConfig = z.infer<typeof initSchema>;
 
 export const optimizerSchema = z.strictObject({
   name: z.enum(optimizerNames).default('adam'),
@@ -71,7 +84,7 @@ export const experimentSchema = z.strictObject({
   target: stageSchema,
   sweep: z.strictObject({
     backbone: z.array(componentSchema).min(1),
-    init: z.array(z.enum(initNames)).min(1).default(['scratch']),
+    init: z.array(initSchema).min(1).default(['scratch']),
   }),
   report: reportSchema.default({ metric: 'auc', threshold: 0.8 }),
 });
@@ -151,7 +164,22 @@ export function toConfigErrors(schema: z.ZodType, raw: unknown, issues: z.core.$
       out.push(new ConfigError(formatPath(path), unknownNameMessage('value', String(got), valid), file));
     } else if (issue.code === 'invalid_union') {
       const got = valueAt(raw, path);
-      out.push(new ConfigError(formatPath(path), `expected a name or a mapping {name, params}, received ${describe(got)}`, file));
+      const branches = issue.errors as z.core.$ZodIssue[][];
+      // A mapping that matches one branch's keys but has a bad value: report that branch's problems.
+      const near = got && typeof got === 'object' ? branches.find((b) => b.every((e) => e.code !== 'unrecognized_keys' && e.path.length > 0)) : undefined;
+      const names = branches.flat().flatMap((e) => (e.code === 'invalid_value' ? e.values.map(String) : []));
+      const keys = branches.flat().flatMap((e) => (e.code === 'invalid_type' && e.path.length === 1 ? [String(e.path[0])] : []));
+      if (near) {
+        const rebased = near.map((e) => ({ ...e, path: [...path, ...e.path] }) as z.core.$ZodIssue);
+        out.push(...toConfigErrors(schema, raw, rebased, file));
+      } else if (typeof got === 'string' && names.length) {
+        out.push(new ConfigError(formatPath(path), unknownNameMessage('value', got, names), file));
+      } else if (names.length) {
+        const mapping = keys.length ? ` or a mapping with one of the keys ${[...new Set(keys)].join(', ')}` : ' or a mapping (see docs/configs.md)';
+        out.push(new ConfigError(formatPath(path), `expected one of ${names.join(', ')}${mapping}, received ${describe(got)}`, file));
+      } else {
+        out.push(new ConfigError(formatPath(path), `expected a name or a mapping {name, params}, received ${describe(got)}`, file));
+      }
     } else if (issue.code === 'invalid_type') {
       const got = valueAt(raw, path);
       const what = got === undefined ? 'missing (required)' : `received ${describe(got)}`;

@@ -12,7 +12,7 @@ target:
   dataset: synthetic/lesions
   training: { steps: 5 }
 sweep:
-  backbone: [cbr-tiny, { name: cbr-small, params: { padding: valid } }]
+  backbone: [cbr-tiny, { name: cbr-small, params: { padding: same } }]
   init: [scratch, pretrained]
 `;
 
@@ -53,7 +53,7 @@ describe('planExperiment', () => {
 
   it('refuses pretrained trials without a source stage', () => {
     const msg = issues(base.replace(/source:\n {2}dataset: synthetic\/fractal\n {2}training: \{ steps: 5 \}\n/, ''));
-    expect(msg).to.contain('sweep.init: init "pretrained" needs a "source" stage');
+    expect(msg).to.contain('sweep.init[1]: init "pretrained" needs a "source" stage');
   });
 
   it('refuses a source and target with different channels for pretrained trials', () => {
@@ -83,5 +83,32 @@ describe('trialKey', () => {
     const pre = p.trials.find((x) => x.init === 'pretrained')!;
     expect(trialKey(p.config, scratch, 'd', 'src-1')).to.equal(trialKey(p.config, scratch, 'd', 'src-2'));
     expect(trialKey(p.config, pre, 'd', 'src-1')).to.not.equal(trialKey(p.config, pre, 'd', 'src-2'));
+  });
+});
+
+describe('planExperiment init strategies', () => {
+  it('names trials by strategy id and pretrains only for strategies that need it', () => {
+    const p = plan(base.replace('init: [scratch, pretrained]', 'init: [scratch, { transfusion: 2 }, { mean-var: { batchNorm: false } }, gabor-conv1, { frozen: 1 }]').replace('seeds: [1, 2]', 'seeds: [1]'));
+    expect(p.trials.filter((t) => t.backbone.name === 'cbr-tiny').map((t) => t.init)).to.deep.equal([
+      'scratch',
+      'transfusion-2',
+      'mean-var-nobn',
+      'gabor-conv1',
+      'frozen-1',
+    ]);
+    expect(p.trials[1].strategy).to.deep.equal({ kind: 'transfusion', k: 2 });
+    expect(p.trials[1].initPath).to.equal('sweep.init[1]');
+    expect(p.sourceBackbones).to.have.length(2);
+    const noSource = plan(base.replace('init: [scratch, pretrained]', 'init: [scratch, gabor-conv1]'));
+    expect(noSource.sourceBackbones).to.deep.equal([]);
+  });
+
+  it('refuses an input size the backbone cannot take, before anything runs', () => {
+    const msg = issues(base.replace('backbone: [cbr-tiny, { name: cbr-small, params: { padding: same } }]', 'backbone: [inception-v3]'));
+    expect(msg).to.contain('target.imageSize: inception-v3 needs inputs of at least 75×75 px, but target.imageSize is 28');
+  });
+
+  it('refuses the same strategy twice', () => {
+    expect(issues(base.replace('init: [scratch, pretrained]', 'init: [mean-var, { mean-var: { batchNorm: true } }]'))).to.contain('listed twice: mean-var');
   });
 });

@@ -2,6 +2,7 @@
 // every registry name with its config path before anything runs.
 import {
   ComponentRef,
+  InitConfig,
   ConfigError,
   ConfigIssuesError,
   ExperimentConfig,
@@ -12,7 +13,7 @@ import {
   stableHash,
 } from '@medtransfer/core';
 import { datasets } from '@medtransfer/data';
-import { backbones } from '@medtransfer/zoo';
+import { InitStrategy, backbones, minInputSize, needsPretrained, strategyId } from '@medtransfer/zoo';
 
 // The project version is part of every key: a new release reruns rather than mixing results.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -33,8 +34,22 @@ export interface PlannedTrial {
   /** Folder name under results/<experiment>/. */
   dir: string;
   backbone: ComponentRef;
-  init: 'scratch' | 'pretrained';
+  /** Strategy identifier: `scratch`, `pretrained`, `transfusion-2`, `mean-var-nobn`, … */
+  init: string;
+  strategy: InitStrategy;
+  /** Where the init sits in the file, for errors (`sweep.init[2]`). */
+  initPath: string;
   seed: number;
+}
+
+/** The zoo strategy an `init` entry of the file names. */
+export function toStrategy(init: InitConfig): InitStrategy {
+  if (typeof init === 'string') {
+    return init === 'mean-var' ? { kind: 'mean-var', batchNorm: true } : { kind: init };
+  }
+  if ('transfusion' in init) return { kind: 'transfusion', k: init.transfusion };
+  if ('frozen' in init) return { kind: 'frozen', k: init.frozen };
+  return { kind: 'mean-var', batchNorm: init['mean-var'].batchNorm };
 }
 
 export interface Plan {
@@ -61,7 +76,26 @@ export function planExperiment(config: ExperimentConfig, file: string): Plan {
     }
   };
   const refs = config.sweep.backbone.map(normalizeComponent);
-  refs.forEach((ref, i) => check(() => backbones.get(ref.name, `sweep.backbone[${i}]${typeof config.sweep.backbone[i] === 'string' ? '' : '.name'}`)));
+  refs.forEach((ref, i) => {
+    const path = `sweep.backbone[${i}]`;
+    check(() => backbones.get(ref.name, `${path}${typeof config.sweep.backbone[i] === 'string' ? '' : '.name'}`));
+    if (!backbones.has(ref.name)) return;
+    // Refuse sizes a backbone cannot take (e.g. Inception-v3 below 75 px) before anything trains.
+    let min = 0;
+    check(() => (min = minInputSize(ref, `${path}.params`)));
+    const pretrains = config.sweep.init.map(toStrategy).some(needsPretrained);
+    for (const [key, stage] of [['source', pretrains ? config.source : undefined], ['target', config.target]] as const) {
+      if (stage && stage.imageSize < min) {
+        issues.push(
+          new ConfigError(
+            `${key}.imageSize`,
+            `${ref.name} needs inputs of at least ${min}×${min} px, but ${key}.imageSize is ${stage.imageSize}; raise imageSize to ≥ ${min} or choose another backbone (e.g. a "small" stem where the backbone offers one)`,
+            file,
+          ),
+        );
+      }
+    }
+  });
   const stages: Array<[string, StageConfig | undefined]> = [
     ['source', config.source],
     ['target', config.target],
@@ -72,10 +106,15 @@ export function planExperiment(config: ExperimentConfig, file: string): Plan {
     const path = `${key}.dataset${typeof stage.dataset === 'string' ? '' : '.name'}`;
     check(() => datasets.get(ref.name, path));
   }
-  const wantsPretrained = config.sweep.init.includes('pretrained');
+  const strategies = config.sweep.init.map(toStrategy);
+  const pretrainedIndex = strategies.findIndex(needsPretrained);
+  const wantsPretrained = pretrainedIndex >= 0;
   if (wantsPretrained && !config.source) {
-    issues.push(new ConfigError('sweep.init', 'init "pretrained" needs a "source" stage to pretrain on; add one or remove "pretrained"', file));
+    const id = strategyId(strategies[pretrainedIndex]);
+    issues.push(new ConfigError(`sweep.init[${pretrainedIndex}]`, `init "${id}" needs a "source" stage to pretrain on; add one or remove "${id}"`, file));
   }
+  const ids = strategies.map(strategyId).filter((s, i, all) => all.indexOf(s) !== i);
+  if (ids.length) issues.push(new ConfigError('sweep.init', `listed twice: ${ids.join(', ')}`, file));
   if (wantsPretrained && config.source && config.source.channels !== config.target.channels) {
     issues.push(
       new ConfigError(
@@ -91,14 +130,17 @@ export function planExperiment(config: ExperimentConfig, file: string): Plan {
 
   const trials: PlannedTrial[] = [];
   for (const backbone of refs) {
-    for (const init of config.sweep.init) {
+    for (const [i, strategy] of strategies.entries()) {
       for (const seed of config.seeds) {
         const id = backboneId(backbone);
+        const init = strategyId(strategy);
         trials.push({
           name: runName('target', { backbone: id, init, seed }),
           dir: `${id}_${init}_seed${seed}`,
           backbone,
           init,
+          strategy,
+          initPath: `sweep.init[${i}]`,
           seed,
         });
       }
@@ -123,9 +165,9 @@ export function trialKey(
     version: PROJECT_VERSION,
     target: config.target,
     backbone: trial.backbone,
-    init: trial.init,
+    init: trial.strategy,
     seed: trial.seed,
     datasetFingerprint,
-    source: trial.init === 'pretrained' ? source : undefined,
+    source: needsPretrained(trial.strategy) ? source : undefined,
   });
 }

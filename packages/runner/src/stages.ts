@@ -14,7 +14,7 @@ import {
 } from '@medtransfer/core';
 import { createBatchSource, loadDataset, requireSplits } from '@medtransfer/data';
 import { TrainProgress, TrainResult, train } from '@medtransfer/engine';
-import { ClassifierModel, createModel, loadWeights, readCheckpoint, saveCheckpoint } from '@medtransfer/zoo';
+import { ClassifierModel, applyInit, createModel, needsPretrained, readCheckpoint, saveCheckpoint } from '@medtransfer/zoo';
 import { DATA_SEED, Plan, PlannedTrial, SOURCE_SEED, backboneId, sourceKey, trialKey } from './plan';
 import type { RunEvent } from './run';
 import { writeJsonAtomic, writeTrialResult } from './store';
@@ -105,7 +105,7 @@ export function listTasks(ctx: StageContext): Task[] {
     }
   }
   for (const trial of plan.trials) {
-    const src = trial.init === 'pretrained' ? sourceTask.get(backboneId(trial.backbone)) : undefined;
+    const src = needsPretrained(trial.strategy) ? sourceTask.get(backboneId(trial.backbone)) : undefined;
     tasks.push({
       kind: 'trial',
       index: tasks.length + 1,
@@ -163,14 +163,10 @@ async function runTrial(ctx: StageContext, task: Extract<Task, { kind: 'trial' }
   const { trial } = task;
   const model = buildModel(trial.backbone, target.stage, target.dataset.numClasses, trial.seed);
   try {
-    if (trial.init === 'pretrained') {
-      if (!task.sourceDir) throw new Error(`internal: no source checkpoint for ${trial.name}`);
-      const report = loadWeights(model, readCheckpoint(task.sourceDir), { exclude: model.headLayers });
-      log.info(
-        `${trial.name}: loaded ${report.matched.length} pretrained tensors from ${task.sourceDir}; ` +
-          `head freshly initialised (${report.skipped.length} tensors skipped)`,
-      );
-    }
+    if (needsPretrained(trial.strategy) && !task.sourceDir) throw new Error(`internal: no source checkpoint for ${trial.name}`);
+    const weights = task.sourceDir ? readCheckpoint(task.sourceDir) : undefined;
+    const init = applyInit(model, trial.strategy, weights, trial.seed, trial.initPath);
+    if (trial.strategy.kind !== 'scratch') log.info(`${trial.name}: ${init.description}${weights ? ` (from ${task.sourceDir})` : ''}`);
     const r = await trainStage(model, target.batches, target.stage.training, trial.seed, onProgress);
     if (!r.test) throw new Error('internal: training returned no test metrics');
     const summary: TrialSummary = {
