@@ -80,9 +80,16 @@ describe('end to end', function () {
 
   it('gives the same results with two worker processes as in one process', async () => {
     writeFileSync(join(dir, 'par.yaml'), tinyExperiment.replace('seeds: [1]', 'seeds: [1, 2]'));
-    const one = await runExperimentFile(join(dir, 'par.yaml'), { resultsDir: join(dir, 'one'), workers: 1 });
+    // wasm: single-threaded, so bit-identical across processes. The native kernels are
+    // deterministic per thread count, and workers get cores ÷ workers threads each.
+    const one = await runExperimentFile(join(dir, 'par.yaml'), { resultsDir: join(dir, 'one'), workers: 1, backend: 'wasm' });
     const events: RunEvent[] = [];
-    const two = await runExperimentFile(join(dir, 'par.yaml'), { resultsDir: join(dir, 'two'), workers: 2, onEvent: (e) => events.push(e) });
+    const two = await runExperimentFile(join(dir, 'par.yaml'), {
+      resultsDir: join(dir, 'two'),
+      workers: 2,
+      backend: 'wasm',
+      onEvent: (e) => events.push(e),
+    });
     expect(two.workers).to.equal(2);
     expect(two.ran).to.equal(5); // one source stage + four trials, each exactly once
     expect(events.filter((e) => e.type === 'done')).to.have.length(5);

@@ -7,3 +7,4 @@ export * from './progress';
 export * from './train';
 export { selectBackend, type BackendPreference, type SelectedBackend } from './backend/select';
 export { registerWasmGradients, wasmGradientKernels } from './backend/wasm-gradients';
+export { installNativeKernels, nativeKernelNames, nativeKernelsEnabled, nativeStatus, setNativeKernelsEnabled, type NativeStatus } from './backend/native';

@@ -6,7 +6,9 @@
 #include <string>
 
 #include "conv.h"
+#include "elementwise.h"
 #include "gemm.h"
+#include "reduce.h"
 #include "thread-pool.h"
 
 namespace {
@@ -122,15 +124,15 @@ napi_value MaxPool(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// maxPoolGrad(geom, x, dy, dx)
+// maxPoolGrad(geom, x, y, dy, dx), y = maxPool(x)
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   Args a;
   mt::ConvGeom g;
-  if (!getArgs(env, info, a, 4) || !geom(a, 0, g)) return nullptr;
-  const float *x = floats(a, 1), *dy = floats(a, 2);
-  float* dx = floats(a, 3);
+  if (!getArgs(env, info, a, 5) || !geom(a, 0, g)) return nullptr;
+  const float *x = floats(a, 1), *y = floats(a, 2), *dy = floats(a, 3);
+  float* dx = floats(a, 4);
   if (!a.ok) return nullptr;
-  mt::maxPoolGrad(g, x, dy, dx);
+  mt::maxPoolGrad(g, x, y, dy, dx);
   return nullptr;
 }
 
@@ -154,6 +156,41 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// reduceOuter(x, y, outer, inner, scale): y[j] = scale · Σ_i x[i·inner + j]
+napi_value ReduceOuter(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!getArgs(env, info, a, 5)) return nullptr;
+  const float* x = floats(a, 0);
+  float* y = floats(a, 1);
+  const long outer = integer(a, 2), inner = integer(a, 3);
+  double scale = 1;
+  if (a.ok) napi_get_value_double(env, a.argv[4], &scale);
+  if (!a.ok) return nullptr;
+  mt::reduceOuter(x, y, outer, inner, static_cast<float>(scale));
+  return nullptr;
+}
+
+// binary(op, a, b, out): out[i] = a[i % a.length] op b[i % b.length], op 0 add 1 sub 2 mul 3 div
+napi_value Binary(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!getArgs(env, info, a, 4)) return nullptr;
+  const int op = integer(a, 0);
+  const float *x = floats(a, 1), *y = floats(a, 2);
+  float* out = floats(a, 3);
+  if (!a.ok) return nullptr;
+  size_t xn, yn, n;
+  napi_typedarray_type type;
+  napi_get_typedarray_info(env, a.argv[1], &type, &xn, nullptr, nullptr, nullptr);
+  napi_get_typedarray_info(env, a.argv[2], &type, &yn, nullptr, nullptr, nullptr);
+  napi_get_typedarray_info(env, a.argv[3], &type, &n, nullptr, nullptr, nullptr);
+  if (op < 0 || op > 3 || xn == 0 || yn == 0 || n % xn != 0 || n % yn != 0 || (xn != n && yn != n)) {
+    napi_throw_range_error(env, nullptr, "binary: operand sizes must equal or divide the output size");
+    return nullptr;
+  }
+  mt::binary(static_cast<mt::BinaryOp>(op), x, static_cast<long>(xn), y, static_cast<long>(yn), out, static_cast<long>(n));
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, isa, threads;
   napi_create_object(env, &obj);
@@ -172,6 +209,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduceOuter", nullptr, ReduceOuter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -22,61 +22,55 @@ inline Tap tapOf(const ConvGeom& g, long k) {
   return {(t / g.kw) * g.dh, (t % g.kw) * g.dw, ci};
 }
 
+// Copies taps [p0, p0+len) of pixel m's column row into dst: runs of channels are contiguous
+// in the image, so this is a few memcpy / memset calls.
+inline void columnRow(const ConvGeom& g, const float* x, long m, long p0, int len, float* dst) {
+  const long ox = m % g.ow, t = m / g.ow, oy = t % g.oh, n = t / g.oh;
+  const long iy0 = oy * g.sh - g.pt, ix0 = ox * g.sw - g.pl;
+  const float* img = x + n * g.h * g.w * g.c;
+  long ci = p0 % g.c, tap = p0 / g.c;
+  for (int done = 0; done < len; tap++, ci = 0) {
+    const int run = static_cast<int>(std::min<long>(g.c - ci, len - done));
+    const long iy = iy0 + (tap / g.kw) * g.dh, ix = ix0 + (tap % g.kw) * g.dw;
+    const bool inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+    const float* src = img + (iy * g.w + ix) * g.c + ci;
+    if (run <= 8) {  // few channels (an RGB input layer): a loop beats a library call
+      for (int q = 0; q < run; q++) dst[done + q] = inside ? src[q] : 0.f;
+    } else if (inside) {
+      std::memcpy(dst + done, src, run * sizeof(float));
+    } else {
+      std::memset(dst + done, 0, run * sizeof(float));
+    }
+    done += run;
+  }
+}
+
 // A(i = pixel, p = tap) of the virtual column matrix.
 struct Im2colA : APacker {
   const ConvGeom& g;
   const float* x;
   Im2colA(const ConvGeom& g_, const float* x_) : g(g_), x(x_) {}
   void pack(float* dst, long i0, int mc, long p0, int kc) const override {
-    static thread_local std::vector<Tap> taps;
-    taps.resize(kc);
-    for (int p = 0; p < kc; p++) taps[p] = tapOf(g, p0 + p);
-    for (int s = 0; s < mc; s += MR) {
-      const int rows = std::min(MR, mc - s);
-      for (int r = 0; r < MR; r++) {
-        float* d = dst + r;
-        if (r >= rows) {
-          for (int p = 0; p < kc; p++) d[p * MR] = 0.f;
-          continue;
-        }
-        const long m = i0 + s + r, ox = m % g.ow, t = m / g.ow, oy = t % g.oh, n = t / g.oh;
-        const long iy0 = oy * g.sh - g.pt, ix0 = ox * g.sw - g.pl;
-        const float* img = x + n * g.h * g.w * g.c;
-        for (int p = 0; p < kc; p++) {
-          const long iy = iy0 + taps[p].dy, ix = ix0 + taps[p].dx;
-          d[p * MR] = (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) ? img[(iy * g.w + ix) * g.c + taps[p].ci] : 0.f;
-        }
-      }
-      dst += MR * kc;
+    const int rowsPadded = (mc + MR - 1) / MR * MR;
+    for (int r = 0; r < rowsPadded; r++, dst += kc) {
+      if (r < mc) columnRow(g, x, i0 + r, p0, kc, dst);
+      else std::memset(dst, 0, kc * sizeof(float));
     }
   }
 };
 
-// A(i = tap, p = pixel): the transposed column matrix, pixels offset by mBase.
-struct Im2colTA : APacker {
+// B(p = pixel, j = tap) of the column matrix, pixels offset by mBase: slivers of NR taps.
+struct Im2colB : BPacker {
   const ConvGeom& g;
   const float* x;
   long mBase;
-  Im2colTA(const ConvGeom& g_, const float* x_, long mBase_) : g(g_), x(x_), mBase(mBase_) {}
-  void pack(float* dst, long i0, int mc, long p0, int kc) const override {
-    static thread_local std::vector<Tap> taps;
-    taps.resize(mc);
-    for (int i = 0; i < mc; i++) taps[i] = tapOf(g, i0 + i);
-    const int slivers = (mc + MR - 1) / MR;
-    for (int p = 0; p < kc; p++) {
-      const long m = mBase + p0 + p, ox = m % g.ow, t = m / g.ow, oy = t % g.oh, n = t / g.oh;
-      const long iy0 = oy * g.sh - g.pt, ix0 = ox * g.sw - g.pl;
-      const float* img = x + n * g.h * g.w * g.c;
-      for (int s = 0; s < slivers; s++) {
-        float* d = dst + (static_cast<long>(s) * kc + p) * MR;
-        const int rows = std::min(MR, mc - s * MR);
-        int r = 0;
-        for (; r < rows; r++) {
-          const Tap& tp = taps[s * MR + r];
-          const long iy = iy0 + tp.dy, ix = ix0 + tp.dx;
-          d[r] = (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) ? img[(iy * g.w + ix) * g.c + tp.ci] : 0.f;
-        }
-        for (; r < MR; r++) d[r] = 0.f;
+  Im2colB(const ConvGeom& g_, const float* x_, long mBase_) : g(g_), x(x_), mBase(mBase_) {}
+  void pack(float* dst, long p0, int kc, long j0, int nc) const override {
+    for (int s = 0; s < nc; s += NR) {
+      const int cols = std::min(NR, nc - s);
+      for (int p = 0; p < kc; p++, dst += NR) {
+        columnRow(g, x, mBase + p0 + p, j0 + s, cols, dst);
+        if (cols < NR) std::memset(dst + cols, 0, (NR - cols) * sizeof(float));
       }
     }
   }
@@ -107,23 +101,51 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, const float* bias
 void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
   const long M = g.n * g.oh * g.ow, K = g.kh * g.kw * g.c, N = g.co;
   ThreadPool& pool = ThreadPool::get();
-  // Each thread reduces over its own share of the pixels; thread 0 writes into dw directly.
+  // dwᵀ (filters × taps) = dyᵀ (filters × pixels) · col (pixels × taps): the column matrix packs
+  // as B with plain copies. Each thread reduces over its own share of the pixels.
   const int parts = static_cast<int>(std::max<long>(1, std::min<long>(pool.size(), M / 64)));
-  std::vector<std::vector<float>> partial(parts - 1, std::vector<float>(K * N));
+  std::vector<std::vector<float>> partial(parts, std::vector<float>(N * K));
   pool.run(parts, [&](int t, int) {
     long m0, m1;
     splitRange(M, parts, t, &m0, &m1);
-    float* out = t == 0 ? dw : partial[t - 1].data();
-    gemm(K, N, m1 - m0, Im2colTA(g, x, m0), StridedB(dy + m0 * N, N, 1), out, N, false, false);
+    gemm(N, K, m1 - m0, StridedA(dy + m0 * N, 1, N), Im2colB(g, x, m0), partial[t].data(), K, false, false);
   });
-  for (int t = 1; t < parts; t++) {
-    const float* src = partial[t - 1].data();
-    for (long i = 0; i < K * N; i++) dw[i] += src[i];
-  }
+  // dw[k][co] = Σ_t partial[t][co][k]: a transpose in 32 × 32 tiles (cache-friendly both ways),
+  // in parallel over bands of taps.
+  constexpr long T = 32;
+  const long bands = (K + T - 1) / T;
+  pool.run(static_cast<int>(bands), [&](int b, int) {
+    const long k0 = b * T, k1 = std::min(K, k0 + T);
+    for (long c0 = 0; c0 < N; c0 += T) {
+      const long c1 = std::min(N, c0 + T);
+      for (long k = k0; k < k1; k++)
+        for (long co = c0; co < c1; co++) {
+          float v = 0.f;
+          for (int q = 0; q < parts; q++) v += partial[q][co * K + k];
+          dw[k * N + co] = v;
+        }
+    }
+  });
 }
 
 void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   const long K = g.kh * g.kw * g.c, N = g.co, pix = g.oh * g.ow;
+  if (g.sh == 1 && g.sw == 1 && g.c >= 16) {
+    // Stride 1: dx is the forward convolution of dy with the filter rotated by 180° and its
+    // channel axes swapped, padded by (k−1)·d − p: implicit im2col, no column buffer or scatter.
+    // (Few input channels would leave the GEMM's 32-wide column tiles mostly empty.)
+    std::vector<float> rot(K * N);
+    for (long ky = 0; ky < g.kh; ky++)
+      for (long kx = 0; kx < g.kw; kx++)
+        for (long ci = 0; ci < g.c; ci++)
+          for (long co = 0; co < N; co++)
+            rot[((ky * g.kw + kx) * N + co) * g.c + ci] =
+                w[(((g.kh - 1 - ky) * g.kw + (g.kw - 1 - kx)) * g.c + ci) * N + co];
+    const ConvGeom t = {g.n, g.oh, g.ow, N, g.kh, g.kw, 1, 1, g.dh, g.dw,
+                        (g.kh - 1) * g.dh - g.pt, (g.kw - 1) * g.dw - g.pl, g.h, g.w, g.c};
+    conv2d(t, dy, rot.data(), nullptr, Activation::kLinear, dx);
+    return;
+  }
   std::memset(dx, 0, sizeof(float) * g.n * g.h * g.w * g.c);
   // Column buffer for a chunk of images, at most ~8M floats.
   const long perImage = pix * K;
@@ -178,36 +200,37 @@ void maxPool(const ConvGeom& g, const float* x, float* y) {
   });
 }
 
-void maxPoolGrad(const ConvGeom& g, const float* x, const float* dy, float* dx) {
+void maxPoolGrad(const ConvGeom& g, const float* x, const float* y, const float* dy, float* dx) {
   ThreadPool& pool = ThreadPool::get();
   std::memset(dx, 0, sizeof(float) * g.n * g.h * g.w * g.c);
-  // One task per image: windows of one image overlap, images do not.
+  // One task per image (windows of one image overlap, images do not). The first element of each
+  // window equal to the window's maximum y gets dy: branch-free over channels, so it vectorises.
   pool.run(static_cast<int>(g.n), [&](int n, int) {
     const float* img = x + n * g.h * g.w * g.c;
     float* dimg = dx + n * g.h * g.w * g.c;
-    std::vector<float> best(g.c);
-    std::vector<long> where(g.c);
+    std::vector<float> pending(g.c);
     for (long oy = 0; oy < g.oh; oy++)
       for (long ox = 0; ox < g.ow; ox++) {
-        std::fill(best.begin(), best.end(), -__builtin_inff());
-        std::fill(where.begin(), where.end(), -1L);
+        const long o = ((n * g.oh + oy) * g.ow + ox) * g.c;
+        const float* ym = y + o;
+        const float* d = dy + o;
+        std::fill(pending.begin(), pending.end(), 1.f);
+        float* pend = pending.data();
         for (long ky = 0; ky < g.kh; ky++) {
           const long iy = oy * g.sh - g.pt + ky * g.dh;
           if (iy < 0 || iy >= g.h) continue;
           for (long kx = 0; kx < g.kw; kx++) {
             const long ix = ox * g.sw - g.pl + kx * g.dw;
             if (ix < 0 || ix >= g.w) continue;
-            const long base = (iy * g.w + ix) * g.c;
-            for (long ci = 0; ci < g.c; ci++)
-              if (img[base + ci] > best[ci]) {
-                best[ci] = img[base + ci];
-                where[ci] = base + ci;
-              }
+            const float* in = img + (iy * g.w + ix) * g.c;
+            float* out = dimg + (iy * g.w + ix) * g.c;
+            for (long ci = 0; ci < g.c; ci++) {
+              const float hit = (in[ci] == ym[ci]) ? pend[ci] : 0.f;
+              out[ci] += hit * d[ci];
+              pend[ci] -= hit;
+            }
           }
         }
-        const float* d = dy + ((n * g.oh + oy) * g.ow + ox) * g.c;
-        for (long ci = 0; ci < g.c; ci++)
-          if (where[ci] >= 0) dimg[where[ci]] += d[ci];
       }
   });
 }

@@ -22,7 +22,8 @@ void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
 void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw);
 // Max pooling (window kh×kw, padding ignored); co must equal c.
 void maxPool(const ConvGeom& g, const float* x, float* y);
-// Routes dy to the first maximum of each window, as tfjs' reference does.
-void maxPoolGrad(const ConvGeom& g, const float* x, const float* dy, float* dx);
+// Routes dy to the first element of each window equal to its maximum y (the forward output), as
+// tfjs' reference does.
+void maxPoolGrad(const ConvGeom& g, const float* x, const float* y, const float* dy, float* dx);
 
 }  // namespace mt

@@ -27,11 +27,10 @@ void microKernel(int kc, const float* a, const float* b, float* c, long ldc, int
     const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 12
     for (int r = 0; r < MR; r++) {
-      const __m512 av = _mm512_set1_ps(a[r]);
+      const __m512 av = _mm512_set1_ps(a[r * kc + p]);
       acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
       acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
     }
-    a += MR;
     b += NR;
   }
   if (mr == MR && nr == NR) {
@@ -60,11 +59,10 @@ void microKernel(int kc, const float* a, const float* b, float* c, long ldc, int
     const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
     for (int r = 0; r < MR; r++) {
-      const __m256 av = _mm256_broadcast_ss(a + r);
+      const __m256 av = _mm256_broadcast_ss(a + r * kc + p);
       acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
       acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
     }
-    a += MR;
     b += NR;
   }
   alignas(32) float tile[MR * NR];
@@ -76,8 +74,7 @@ void microKernel(int kc, const float* a, const float* b, float* c, long ldc, int
   float tile[MR * NR] = {0};
   for (int p = 0; p < kc; p++) {
     for (int r = 0; r < MR; r++)
-      for (int j = 0; j < NR; j++) tile[r * NR + j] += a[r] * b[j];
-    a += MR;
+      for (int j = 0; j < NR; j++) tile[r * NR + j] += a[r * kc + p] * b[j];
     b += NR;
   }
 #endif
@@ -98,14 +95,17 @@ float* scratch(std::vector<float>& v, size_t n) {
 }  // namespace
 
 void StridedA::pack(float* dst, long i0, int mc, long p0, int kc) const {
-  for (int s = 0; s < mc; s += MR) {
-    const int rows = std::min(MR, mc - s);
-    for (int p = 0; p < kc; p++) {
-      const float* src = a + (i0 + s) * rs + (p0 + p) * cs;
-      int r = 0;
-      for (; r < rows; r++) dst[r] = src[r * rs];
-      for (; r < MR; r++) dst[r] = 0.f;
-      dst += MR;
+  const int rowsPadded = (mc + MR - 1) / MR * MR;
+  for (int r = 0; r < rowsPadded; r++, dst += kc) {
+    if (r >= mc) {
+      std::memset(dst, 0, kc * sizeof(float));
+      continue;
+    }
+    const float* src = a + (i0 + r) * rs + p0 * cs;
+    if (cs == 1) {
+      std::memcpy(dst, src, kc * sizeof(float));
+    } else {
+      for (int p = 0; p < kc; p++) dst[p] = src[p * cs];
     }
   }
 }

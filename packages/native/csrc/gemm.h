@@ -16,8 +16,9 @@ constexpr int MR = 4, NR = 8;
 constexpr const char* kIsa = "scalar";
 #endif
 
-// Packs rows [i0, i0+mc) × depth [p0, p0+kc) of A into slivers of MR rows: for each sliver,
-// for each p, MR values (rows past mc are zero).
+// Packs rows [i0, i0+mc) × depth [p0, p0+kc) of A into slivers of MR rows, each sliver row-major
+// (row r of sliver s at dst[(s*MR + r)*kc], rows past mc are zero): an image row of a convolution
+// then packs with plain copies.
 struct APacker {
   virtual void pack(float* dst, long i0, int mc, long p0, int kc) const = 0;
   virtual ~APacker() = default;

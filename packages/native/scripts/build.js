@@ -1,6 +1,7 @@
 // Install step of @medtransfer/native: compiles the addon with node-gyp, and never fails the
 // install — without a compiler medtransfer falls back to wasm and says why at run time.
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- a plain CommonJS script run by npm */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -1,6 +1,7 @@
 // Parallel stages: worker processes (worker.ts), each with its own tfjs backend, take ready
 // stages one at a time; a pretrained trial becomes ready when its source checkpoint exists.
 import { ChildProcess, fork } from 'node:child_process';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { MedtransferError } from '@medtransfer/core';
 import type { RunEvent } from './run';
@@ -24,10 +25,13 @@ export type FromWorker =
 
 const root = resolve(__dirname, '../../..');
 
-function spawnWorker(): ChildProcess {
+function spawnWorker(workers: number): ChildProcess {
+  // Share the cores: a multi-threaded backend (native kernels) in each worker gets cores ÷ workers
+  // threads, unless the user set MEDTRANSFER_THREADS.
+  const threads = process.env.MEDTRANSFER_THREADS ?? String(Math.max(1, Math.floor(cpus().length / workers)));
   return fork(resolve(__dirname, 'worker.ts'), [], {
     execArgv: ['-r', require.resolve('ts-node/register/transpile-only')],
-    env: { ...process.env, TS_NODE_PROJECT: resolve(root, 'tsconfig.json') },
+    env: { ...process.env, TS_NODE_PROJECT: resolve(root, 'tsconfig.json'), MEDTRANSFER_THREADS: threads },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
@@ -77,7 +81,7 @@ export async function runInWorkers(
       finishIfIdle();
     };
     for (let w = 0; w < opts.workers; w++) {
-      const child: ChildProcess & { busy?: number } = spawnWorker();
+      const child: ChildProcess & { busy?: number } = spawnWorker(opts.workers);
       children.push(child);
       child.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') dispatch(child);

@@ -51,7 +51,7 @@ export interface RunOutcome {
   markdown: string;
 }
 
-/** Threads one trial keeps busy on a backend: wasm and cpu run on one; native TensorFlow uses all. */
+/** Threads one trial keeps busy on a backend: wasm and cpu run on one; native kernels and native TensorFlow use all. */
 export function threadsPerTrial(backend: string): number {
   return backend === 'wasm' || backend === 'cpu' ? 1 : cpus().length;
 }

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@medtransfer/core';
 import { z } from 'zod';
 import { heNormalFor } from './init';
+import { BN_MOMENTUM } from './layers';
 import type { BackboneBuildOptions, BackboneParts, BackboneSpec, LayerGroup } from './model';
 import { paramPath, parseParams } from './params';
 
@@ -30,7 +31,7 @@ export function parseLayout(layout: string): CbrBlock[] {
 
 // ---- spatial check -------------------------------------------------------------------------
 
-export const BN_MOMENTUM = 0.9;
+export { BN_MOMENTUM };
 const POOL_SIZE = 3;
 const POOL_STRIDE = 2;
 
@@ -139,6 +140,7 @@ function plainCbr(name: 'cbr-large-t' | 'cbr-large-w' | 'cbr-small'): BackboneSp
   return {
     name,
     parseParams: (params, path) => parseParams(cbrSchema, params, path),
+    minInputSize: (params) => smallestFittingSize(parseLayout(v.layout), v.kernel, parseParams(cbrSchema, params, '').padding),
     build: (opts) => {
       const p = parseParams(cbrSchema, opts.params, opts.path);
       return buildCbr({ name, kernel: v.kernel, layout: v.layout, padding: p.padding }, opts);
@@ -154,6 +156,11 @@ export const cbrSmall: BackboneSpec = plainCbr('cbr-small');
 export const cbrTiny: BackboneSpec = {
   name: 'cbr-tiny',
   parseParams: (params, path) => parseParams(tinySchema, params, path),
+  minInputSize: (params) => {
+    const p = parseParams(tinySchema, params, '');
+    const v = CBR_VARIANTS['cbr-tiny'];
+    return smallestFittingSize(parseLayout(v.layout[p.tinyChannels]), v.kernel, p.padding);
+  },
   build: (opts) => {
     const p = parseParams(tinySchema, opts.params, opts.path);
     const v = CBR_VARIANTS['cbr-tiny'];

@@ -47,11 +47,19 @@ export interface CheckpointTensor {
   data: Float32Array;
 }
 
-export interface Checkpoint {
+/**
+ * Weights by stable name from any source (our checkpoints, Keras .h5, tfjs Layers models):
+ * what `loadWeights` consumes. `source` describes where they came from, for messages.
+ */
+export interface NamedWeights {
+  source: string;
+  /** By weight name (`block1_bn/moving_mean`), in source order. */
+  tensors: Map<string, CheckpointTensor>;
+}
+
+export interface Checkpoint extends NamedWeights {
   dir: string;
   manifest: CheckpointManifest;
-  /** By weight name (`block1_bn/moving_mean`), in manifest order. */
-  tensors: Map<string, CheckpointTensor>;
 }
 
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -206,7 +214,7 @@ export function readCheckpoint(dir: string): Checkpoint {
   if (sha !== manifest.sha256) {
     throw new DataFormatError(binFile, `content does not match the checksum in ${MANIFEST_FILE} (the two files come from different saves); save the checkpoint again`);
   }
-  return { dir, manifest, tensors };
+  return { source: `checkpoint ${dir} (${manifest.backbone}, ${manifest.numClasses} classes)`, dir, manifest, tensors };
 }
 
 export interface ShapeMismatch {
@@ -251,8 +259,11 @@ export class WeightShapeError extends MedtransferError {
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 const fmt = (s: readonly number[]) => `[${s.join(',')}]`;
 
-/** Copies checkpoint weights into `m` by name. All checks run before any weight changes. */
-export function loadWeights(m: ClassifierModel, ckpt: Checkpoint, opts: LoadOptions = {}): LoadReport {
+/**
+ * Copies named weights (a checkpoint or any other weight source) into `m` by name. All checks
+ * run before any weight changes. Messages call the source "the checkpoint" whatever its kind.
+ */
+export function loadWeights(m: ClassifierModel, ckpt: NamedWeights, opts: LoadOptions = {}): LoadReport {
   const named = namedWeights(m.model);
   const layerNames = m.model.layers.map((l) => l.name);
   const exclude = new Set(opts.exclude ?? []);
@@ -278,7 +289,7 @@ export function loadWeights(m: ClassifierModel, ckpt: Checkpoint, opts: LoadOpti
     else report.unexpected.push(key);
   }
 
-  const what = `checkpoint ${ckpt.dir} (${ckpt.manifest.backbone}, ${ckpt.manifest.numClasses} classes) into ${m.backbone} (${m.numClasses} classes)`;
+  const what = `${ckpt.source} into ${m.backbone} (${m.numClasses} classes)`;
   if (report.shapeMismatch.length && (opts.onShapeMismatch ?? 'error') === 'error') {
     const lines = report.shapeMismatch.map((s) => `layer "${layerOf(s.name)}": ${s.name} is ${fmt(s.model)} in the model but ${fmt(s.checkpoint)} in the checkpoint`);
     const layers = [...new Set(report.shapeMismatch.map((s) => layerOf(s.name)))];

@@ -1,12 +1,27 @@
-// @medtransfer/zoo: backbones (CBR), the classifier head, layer groups, parameter counts and
+// @medtransfer/zoo: backbones (CBR, ResNet, Inception-v3, MobileNet v1), the classifier head, layer groups, parameter counts and
 // our own checkpoints. This file is the package's only public entry.
-export type { BackboneBuildOptions, BackboneParts, BackboneSpec, ClassifierModel, CreateModelOptions, LayerGroup } from './model';
-export { HEAD_LAYER, createModel } from './model';
+export type {
+  BackboneBuildOptions,
+  BackboneParts,
+  BackboneSpec,
+  ClassifierModel,
+  CreateModelOptions,
+  HeadBuilder,
+  HeadOptions,
+  HeadParts,
+  LayerGroup,
+} from './model';
+export { HEAD_LAYER, createModel, denseHead, minInputSize } from './model';
 export { backbones } from './registry';
 export type { CbrPadding, TinyChannels } from './cbr';
 export { CBR_VARIANTS } from './cbr';
+export type { ResNetStem } from './resnet';
+export { RESNET_VARIANTS } from './resnet';
+export { INCEPTION_MIN_INPUT } from './inception';
+export type { MobileNetStem } from './mobilenet';
+export { BN_MOMENTUM } from './layers';
 export type { ParamCount } from './count';
-export { countParams } from './count';
+export { countMacs, countParams } from './count';
 export { layerSeed } from './init';
 export { weightKey } from './weight-names';
 export type { Checkpoint, CheckpointManifest, CheckpointTensor, LoadOptions, LoadReport, ShapeMismatch, WeightEntry } from './checkpoint';
@@ -20,3 +35,15 @@ export {
   readCheckpoint,
   saveCheckpoint,
 } from './checkpoint';
+export type { NamedWeights } from './checkpoint';
+export { weightBase } from './weight-names';
+export type { WeightSourceKind, WeightSourceSpec } from './weights/index';
+export { WEIGHT_SOURCE_KINDS, loadWeightSource } from './weights/index';
+export type { KerasH5Weights } from './weights/keras-h5';
+export { readKerasH5 } from './weights/keras-h5';
+export type { TfjsLayersWeights } from './weights/tfjs-layers';
+export { readTfjsLayers, tfjsWeightKey } from './weights/tfjs-layers';
+export type { Adapted } from './weights/adapt';
+export { adaptFirstConv, dropClassifier } from './weights/adapt';
+export type { InitOutcome, InitStrategy } from './strategies';
+export { applyInit, gaborBank, needsPretrained, strategyId } from './strategies';

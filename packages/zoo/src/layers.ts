@@ -73,7 +73,16 @@ export function depthwise(log: LayerLog, x: Sym, name: string, o: { strides: num
 
 /** Batch norm over channels; `epsilon` and `scale` as the Keras model the weights come from. */
 export function bn(log: LayerLog, x: Sym, name: string, epsilon: number, scale = true): Sym {
-  return log.apply(tf.layers.batchNormalization({ name, axis: -1, momentum: BN_MOMENTUM, epsilon, scale }), x);
+  const layer = tf.layers.batchNormalization({ name, axis: -1, momentum: BN_MOMENTUM, epsilon, scale });
+  if (!scale) {
+    // tfjs 4.22's BatchNormalization reads `this.gamma` in training mode even with scale=false
+    // (there is none, so training crashes), and its batch-norm gradient cannot take a null
+    // scale. A stand-in that reads as constant ones (shaped like beta) computes the same thing;
+    // it is no weight, so counts and names stay Keras'.
+    const stub = layer as unknown as { gamma: { read(): tf.Tensor }; beta: { read(): tf.Tensor } };
+    stub.gamma = { read: () => tf.onesLike(stub.beta.read()) };
+  }
+  return log.apply(layer, x);
 }
 
 export function relu(log: LayerLog, x: Sym, name: string): Sym {
@@ -84,7 +93,7 @@ export function relu6(log: LayerLog, x: Sym, name: string): Sym {
   return log.apply(tf.layers.reLU({ name, maxValue: 6 }), x);
 }
 
-/** Symmetric zero padding of `p` pixels (Keras `ZeroPadding2D(((p, p), (p, p)))`). */
+/** Zero padding: `p` pixels on every side, or Keras' ((top, bottom), (left, right)). */
 export function zeroPad(log: LayerLog, x: Sym, name: string, p: number | [[number, number], [number, number]]): Sym {
   const padding: [[number, number], [number, number]] = typeof p === 'number' ? [[p, p], [p, p]] : p;
   return log.apply(tf.layers.zeroPadding2d({ name, padding }), x);

@@ -1,5 +1,5 @@
 // The backbone contract and `createModel`: registry name + params → a seeded classifier whose
-// head (`head_dense`, logits) can be swapped by rebuilding with another numClasses.
+// head (logits; `head_dense` unless the backbone names its own) is swapped by rebuilding.
 import * as tf from '@tensorflow/tfjs';
 import { ComponentRef, ConfigError, MedtransferError } from '@medtransfer/core';
 import { countParams } from './count';
@@ -29,12 +29,33 @@ export interface BackboneParts {
   groups: LayerGroup[];
 }
 
+export interface HeadOptions {
+  numClasses: number;
+  seed: number;
+  /** The backbone's resolved params (e.g. MobileNet's `dropout`). */
+  params: Record<string, unknown>;
+}
+
+export interface HeadParts {
+  /** [null, numClasses], no activation. */
+  logits: tf.SymbolicTensor;
+  /** Every layer the head added, in order: the `head` group and `ClassifierModel.headLayers`. */
+  layers: string[];
+}
+
+/** Builds the classifier on top of the pooled features. */
+export type HeadBuilder = (features: tf.SymbolicTensor, opts: HeadOptions) => HeadParts;
+
 export interface BackboneSpec {
   /** Registry name, e.g. `cbr-small`. */
   name: string;
   /** Validates params with a strict schema and fills defaults; throws ConfigError at `${path}.params.<key>`. */
   parseParams(params: Record<string, unknown>, path: string): Record<string, unknown>;
+  /** Smallest height/width (pixels) the backbone takes with these (parsed) params; `build` refuses smaller. */
+  minInputSize(params: Record<string, unknown>): number;
   build(opts: BackboneBuildOptions): BackboneParts;
+  /** The classifier; default `denseHead(HEAD_LAYER)`. Keras-compatible nets use Keras' own head names. */
+  head?: HeadBuilder;
 }
 
 export interface ClassifierModel {
@@ -61,8 +82,22 @@ export interface CreateModelOptions {
   path?: string;
 }
 
-/** The classifier layer every model ends with; excluded when loading into a new head. */
+/** The default classifier layer (CBR nets); excluded when loading into a new head. */
 export const HEAD_LAYER = 'head_dense';
+
+/** A single Dense layer of logits named `name` (Glorot-uniform seeded by the name, zero bias). */
+export function denseHead(name: string): HeadBuilder {
+  return (features, { numClasses, seed }) => {
+    const head = tf.layers.dense({ units: numClasses, name, kernelInitializer: glorotUniformFor(seed, name), biasInitializer: 'zeros' });
+    return { logits: head.apply(features) as tf.SymbolicTensor, layers: [name] };
+  };
+}
+
+/** The smallest input height/width backbone `ref` takes (for checking a config before training). */
+export function minInputSize(ref: ComponentRef, path = ''): number {
+  const spec = backbones.get(ref.name, path);
+  return spec.minInputSize(spec.parseParams(ref.params ?? {}, path));
+}
 
 function checkOptions(opts: CreateModelOptions, path: string): void {
   const { inputShape, numClasses, seed } = opts;
@@ -77,7 +112,7 @@ function checkOptions(opts: CreateModelOptions, path: string): void {
   }
 }
 
-/** Builds backbone `ref.name` with a fresh `head_dense` of `numClasses` logits, weights seeded by `seed`. */
+/** Builds backbone `ref.name` with a fresh head of `numClasses` logits (spec.head, default `head_dense`), weights seeded by `seed`. */
 export function createModel(ref: ComponentRef, opts: CreateModelOptions): ClassifierModel {
   const path = opts.path ?? '';
   const spec = backbones.get(ref.name, path);
@@ -86,16 +121,10 @@ export function createModel(ref: ComponentRef, opts: CreateModelOptions): Classi
   const inputShape: [number, number, number] = [...opts.inputShape];
   const parts = spec.build({ inputShape, params, path, seed: opts.seed });
 
-  const head = tf.layers.dense({
-    units: opts.numClasses,
-    name: HEAD_LAYER,
-    kernelInitializer: glorotUniformFor(opts.seed, HEAD_LAYER),
-    biasInitializer: 'zeros',
-  });
-  const logits = head.apply(parts.features) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: parts.input, outputs: logits, name: spec.name });
+  const head = (spec.head ?? denseHead(HEAD_LAYER))(parts.features, { numClasses: opts.numClasses, seed: opts.seed, params });
+  const model = tf.model({ inputs: parts.input, outputs: head.logits, name: spec.name });
 
-  const headLayers = [HEAD_LAYER];
+  const headLayers = [...head.layers];
   const groups = [...parts.groups.map((g) => ({ name: g.name, layers: [...g.layers] })), { name: 'head', layers: headLayers }];
   let disposed = false;
   return {

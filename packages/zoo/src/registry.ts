@@ -1,10 +1,13 @@
 // The one register-all list of backbones: adding a family means importing its specs here.
 import { Registry } from '@medtransfer/core';
 import { cbrSpecs } from './cbr';
+import { inceptionSpecs } from './inception';
 import type { BackboneSpec } from './model';
+import { mobilenetSpecs } from './mobilenet';
+import { resnetSpecs } from './resnet';
 
 export const backbones = new Registry<BackboneSpec>('backbone');
 
-const ALL: BackboneSpec[] = [...cbrSpecs];
+const ALL: BackboneSpec[] = [...cbrSpecs, ...resnetSpecs, ...inceptionSpecs, ...mobilenetSpecs];
 
 for (const spec of ALL) backbones.register(spec.name, spec);

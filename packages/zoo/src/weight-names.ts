@@ -2,11 +2,20 @@
 // to variable names when several models live in one process, so checkpoints never use those.
 import type * as tf from '@tensorflow/tfjs';
 
+/**
+ * The basename of a full variable name: its last `/` segment without a TensorFlow output index
+ * (`:0`, in Keras .h5 files) or a `_N` uniqueness suffix (tfjs). `conv1/kernel_1` → `kernel`.
+ */
+export function weightBase(fullName: string): string {
+  return fullName
+    .slice(fullName.lastIndexOf('/') + 1)
+    .replace(/:\d+$/, '')
+    .replace(/_\d+$/, '');
+}
+
 /** `layerName/basename`, with any `_N` uniqueness suffix tfjs added to the basename removed. */
 export function weightKey(layerName: string, variable: tf.LayerVariable): string {
-  const full = variable.originalName || variable.name;
-  const base = full.slice(full.lastIndexOf('/') + 1).replace(/_\d+$/, '');
-  return `${layerName}/${base}`;
+  return `${layerName}/${weightBase(variable.originalName || variable.name)}`;
 }
 
 /** A built weight's shape as plain numbers (tfjs types shapes as possibly-null for symbolic tensors). */

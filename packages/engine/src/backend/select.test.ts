@@ -5,6 +5,7 @@ import { ConfigError, setLogLevel, setLogSink, type LogLevel } from '@medtransfe
 import { selectBackend, type BackendPreference } from './select';
 import { wasmGradientKernels } from './wasm-gradients';
 import { activeBackend } from './test-support';
+import { nativeStatus } from './native';
 
 function installed(pkg: string): boolean {
   try {
@@ -35,17 +36,25 @@ describe('selectBackend', function () {
 
   it('auto picks the best backend that loads and reports it', async () => {
     const picked = await selectBackend('auto');
-    const expected = installed('@tensorflow/tfjs-node-gpu') ? 'node-gpu' : installed('@tensorflow/tfjs-node') ? 'node' : 'wasm';
+    const native = nativeStatus().available;
+    const expected = installed('@tensorflow/tfjs-node-gpu')
+      ? 'node-gpu'
+      : installed('@tensorflow/tfjs-node')
+        ? 'node'
+        : native
+          ? 'native'
+          : 'wasm';
     expect(picked.name).to.equal(expected);
-    expect(tf.getBackend()).to.equal(expected === 'wasm' ? 'wasm' : 'tensorflow');
+    const tfNames: Record<string, string> = { native: 'wasm', wasm: 'wasm' };
+    expect(tf.getBackend()).to.equal(tfNames[expected] ?? 'tensorflow');
     const info = lines.filter(([level]) => level === 'info').map(([, l]) => l);
     expect(info.some((l) => l.includes(`backend: ${expected}`) && l.includes('picked automatically'))).to.equal(true, info.join('\n'));
-    if (expected === 'wasm') {
+    if (expected === 'wasm' || expected === 'native') {
       // The skipped native backends are named, with the reason, at debug level.
       const debug = lines.filter(([level]) => level === 'debug').map(([, l]) => l);
       expect(debug.some((l) => l.includes('node-gpu skipped') && l.includes('@tensorflow/tfjs-node-gpu is not installed'))).to.equal(true);
       expect(debug.some((l) => l.includes('node skipped') && l.includes('@tensorflow/tfjs-node is not installed'))).to.equal(true);
-      expect(picked.package).to.equal('@tensorflow/tfjs-backend-wasm');
+      expect(picked.package).to.equal(native ? '@medtransfer/native' : '@tensorflow/tfjs-backend-wasm');
     }
   });
 
@@ -93,6 +102,6 @@ describe('selectBackend', function () {
     } catch (err) {
       caught = err;
     }
-    expect((caught as Error).message).to.match(/unknown backend "gpu"; valid: auto, node-gpu, node, wasm, cpu/);
+    expect((caught as Error).message).to.match(/unknown backend "gpu"; valid: auto, node-gpu, node, native, wasm, cpu/);
   });
 });

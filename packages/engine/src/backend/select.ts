@@ -1,14 +1,15 @@
-// Picks the tfjs backend: the best one that loads (node-gpu → node → wasm → cpu) or the one the
-// experiment names, says which one it picked, and makes wasm trainable with our gradient kernels.
+// Picks the tfjs backend: the best one that loads (node-gpu → node → native → wasm → cpu) or the
+// one the experiment names, says which one it picked, and makes wasm trainable with our kernels.
 import * as tf from '@tensorflow/tfjs';
 import { backendNames, ConfigError, getLogger } from '@medtransfer/core';
 import { registerWasmGradients } from './wasm-gradients';
+import { installNativeKernels, nativeStatus, setNativeKernelsEnabled } from './native';
 
 export type BackendPreference = (typeof backendNames)[number];
 type Concrete = Exclude<BackendPreference, 'auto'>;
 
 export interface SelectedBackend {
-  /** medtransfer's name for it (the config value): `node-gpu`, `node`, `wasm` or `cpu`. */
+  /** medtransfer's name for it (the config value): `node-gpu`, `node`, `native`, `wasm` or `cpu`. */
   name: string;
   /** npm package that provides it. */
   package: string;
@@ -21,10 +22,13 @@ interface Candidate {
   package: string;
   /** The name tfjs registers the backend under. */
   tfName: string;
-  describe: string;
+  describe: () => string;
   /** Makes tfjs know the backend; throws if the package cannot be loaded. */
   load(): void;
 }
+
+/** The native addon is not built or is turned off: an expected condition, not a broken install. */
+class NativeUnavailable extends Error {}
 
 /* eslint-disable @typescript-eslint/no-require-imports -- optional packages must load lazily */
 const candidates: readonly Candidate[] = [
@@ -32,31 +36,44 @@ const candidates: readonly Candidate[] = [
     name: 'node-gpu',
     package: '@tensorflow/tfjs-node-gpu',
     tfName: 'tensorflow',
-    describe: 'native TensorFlow with CUDA',
+    describe: () => 'native TensorFlow with CUDA',
     load: () => require('@tensorflow/tfjs-node-gpu'),
   },
   {
     name: 'node',
     package: '@tensorflow/tfjs-node',
     tfName: 'tensorflow',
-    describe: 'native TensorFlow on the CPU',
+    describe: () => 'native TensorFlow on the CPU',
     load: () => require('@tensorflow/tfjs-node'),
+  },
+  {
+    name: 'native',
+    package: '@medtransfer/native',
+    tfName: 'wasm',
+    describe: () => `wasm backend with medtransfer native kernels (${nativeStatus().describe}) for convolutions, pooling, matmul, reductions, arithmetic`,
+    load: () => {
+      require('@tensorflow/tfjs-backend-wasm');
+      registerWasmGradients();
+      const status = installNativeKernels();
+      if (!status.available) throw new NativeUnavailable(String(status.reason));
+    },
   },
   {
     name: 'wasm',
     package: '@tensorflow/tfjs-backend-wasm',
     tfName: 'wasm',
-    describe: 'WebAssembly + XNNPACK, single thread, with medtransfer gradient kernels',
+    describe: () => 'WebAssembly + XNNPACK, single thread, with medtransfer gradient kernels',
     load: () => {
       require('@tensorflow/tfjs-backend-wasm');
       registerWasmGradients();
+      setNativeKernelsEnabled(false);
     },
   },
   {
     name: 'cpu',
     package: '@tensorflow/tfjs',
     tfName: 'cpu',
-    describe: 'plain JavaScript (slow)',
+    describe: () => 'plain JavaScript (slow)',
     load: () => undefined,
   },
 ];
@@ -75,6 +92,9 @@ function firstLine(err: unknown): string {
 }
 
 function installHint(c: Candidate): string {
+  if (c.name === 'native') {
+    return 'Unset MEDTRANSFER_NATIVE or build the addon as the message says, or set backend to "auto", "wasm" or "cpu".';
+  }
   if (c.name === 'node' || c.name === 'node-gpu') {
     return (
       `Install it with "npm install ${c.package}" (its install step downloads the TensorFlow C library` +
@@ -93,19 +113,25 @@ async function tryCandidate(c: Candidate, explicit: boolean): Promise<SelectedBa
     }
   } catch (err) {
     const notInstalled = isNotInstalled(err, c.package);
-    const why = notInstalled ? `${c.package} is not installed` : `${c.package} failed to load: ${firstLine(err)}`;
+    const why =
+      err instanceof NativeUnavailable
+        ? `${c.package} is unavailable: ${err.message}`
+        : notInstalled
+          ? `${c.package} is not installed`
+          : `${c.package} failed to load: ${firstLine(err)}`;
     if (explicit) throw new ConfigError('backend', `backend "${c.name}" is not available: ${why}. ${installHint(c)}`);
     if (notInstalled) log.debug(`backend ${c.name} skipped: ${why}`);
+    else if (err instanceof NativeUnavailable) log.info(`backend ${c.name} skipped: ${why}`);
     else log.warn(`backend ${c.name} skipped: ${why}`);
     return null;
   }
-  return { name: c.name, package: c.package, note: `tfjs backend '${c.tfName}': ${c.describe}` };
+  return { name: c.name, package: c.package, note: `tfjs backend '${c.tfName}': ${c.describe()}` };
 }
 
 let last: { pref: BackendPreference; result: SelectedBackend; tfName: string } | null = null;
 
 /**
- * Activates a tfjs backend. 'auto' takes the first of node-gpu → node → wasm → cpu that loads;
+ * Activates a tfjs backend. 'auto' takes the first of node-gpu → node → native → wasm → cpu that loads;
  * an explicit name that cannot load throws a ConfigError saying what failed and how to fix it.
  * Calling it again with the same preference is cheap and logs nothing new.
  */

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '@medtransfer/core';
 import { registerWasmGradients } from './wasm-gradients';
+import { setNativeKernelsEnabled } from './native';
 
 /**
  * The backend to restore after a test. When none is active yet, tfjs would pick the highest
@@ -14,9 +15,13 @@ export function activeBackend(): string {
   return tf.getBackend() || 'cpu';
 }
 
-/** Makes the wasm backend and our kernels available (idempotent). */
+/**
+ * Makes the wasm backend and our kernels available (idempotent), with the native replacements
+ * switched off so wasm tests test wasm even after another test selected `native`.
+ */
 export async function ensureWasm(): Promise<void> {
   registerWasmGradients();
+  setNativeKernelsEnabled(false);
   await onBackend('wasm', () => undefined);
 }
 

@@ -1,0 +1,68 @@
+// The PyTorch peer's JSON answer: parsed into typed results, with clear errors when it is broken;
+// and, where torch imports, the peer's nets have exactly our FLOP counts (same architecture).
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import { createModel } from '@medtransfer/zoo';
+import { countFlops } from './flops';
+import { PEER_SCRIPT, parsePeerOutput, probeTorch } from './torch-peer';
+
+const timing = (mean: number) => ({ mean_s: mean, rme: 2.5, samples: 12, img_per_s: 32 / mean });
+const good = {
+  peer: 'torch',
+  torch: '1.13.0',
+  threads: 2,
+  python: '3.11.2',
+  net: 'cbr-small',
+  size: 28,
+  batch: 32,
+  variant: 'same',
+  flops_forward: 137433088,
+  layouts: { nchw: { train: timing(0.05), infer: timing(0.02) }, channels_last: { train: timing(0.04), infer: timing(0.025) } },
+};
+
+describe('parsePeerOutput', () => {
+  it('reads the JSON object on the last line, after any warnings', () => {
+    const r = parsePeerOutput(`UserWarning: something\n${JSON.stringify(good)}\n\n`);
+    expect(r).to.include({ torchVersion: '1.13.0', threads: 2, net: 'cbr-small', size: 28, batch: 32, variant: 'same', flopsForward: 137433088 });
+    expect(r.layouts.nchw?.train).to.deep.equal({ meanSeconds: 0.05, rme: 2.5, samples: 12, imagesPerSecond: 640 });
+    expect(r.layouts.channels_last?.infer.imagesPerSecond).to.be.closeTo(1280, 1e-9);
+  });
+
+  it('reports the error the peer gives', () => {
+    expect(() => parsePeerOutput(JSON.stringify({ peer: 'torch', torch: '1.13', error: 'the torch peer does not define net "x"' }))).to.throw(/does not define net "x"/);
+  });
+
+  it('rejects output that is not JSON, naming what it saw', () => {
+    expect(() => parsePeerOutput('Traceback (most recent call last):\nImportError: no torch')).to.throw(/expected a JSON object[\s\S]*ImportError/);
+    expect(() => parsePeerOutput('{"torch": ')).to.throw(/not valid JSON/);
+  });
+
+  it('rejects missing or impossible timings', () => {
+    const noInfer = { ...good, layouts: { nchw: { train: timing(0.05) } } };
+    expect(() => parsePeerOutput(JSON.stringify(noInfer))).to.throw(/layouts\.nchw\.infer is missing/);
+    const zero = { ...good, layouts: { nchw: { train: timing(0.05), infer: { ...timing(1), mean_s: 0 } } } };
+    expect(() => parsePeerOutput(JSON.stringify(zero))).to.throw(/mean_s should be positive/);
+    expect(() => parsePeerOutput(JSON.stringify({ ...good, layouts: {} }))).to.throw(/no layout/);
+    expect(() => parsePeerOutput(JSON.stringify({ ...good, layouts: { nhwc: good.layouts.nchw } }))).to.throw(/unknown layout "nhwc"/);
+  });
+});
+
+describe('torch peer script (needs /usr/bin/python3 with torch)', function () {
+  this.timeout(60_000);
+  it('defines CBR-Tiny with the same FLOPs as the zoo model', async function () {
+    const probe = probeTorch('/usr/bin/python3', 1);
+    if (!('info' in probe)) {
+      console.log(`      skipped: ${probe.reason}`);
+      this.skip();
+    }
+    const r = spawnSync('/usr/bin/python3', [PEER_SCRIPT, '--net', 'cbr-tiny', '--size', '16', '--batch', '2', '--time', '0.01', '--warmup', '0', '--threads', '1', '--layouts', 'nchw'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const peer = parsePeerOutput(r.stdout);
+    await tf.setBackend('cpu');
+    const m = createModel({ name: 'cbr-tiny', params: {} }, { inputShape: [16, 16, 3], numClasses: 2, seed: 0 });
+    expect(peer.flopsForward).to.equal(countFlops(m.model).forward);
+    expect(peer.layouts.nchw?.train.samples).to.be.at.least(3);
+    m.dispose();
+  });
+});

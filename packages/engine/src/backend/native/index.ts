@@ -1,0 +1,91 @@
+// The `native` compute path: the wasm backend with its heavy kernels (convolutions and their
+// gradients, max-pool, matmul, leading-axes sums, broadcast arithmetic) replaced by @medtransfer/native, which works on the wasm heap in
+// place. Each replacement calls the kernel it replaced when the path is switched off.
+import * as tf from '@tensorflow/tfjs';
+import { loadNative, type NativeKernels } from '@medtransfer/native';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv-kernels';
+import { add, multiply, realDiv, sub } from './elementwise-kernels';
+import type { NativeBody } from './kernel-support';
+import { batchMatMul, maxPool, maxPoolGrad } from './pool-and-matmul-kernels';
+import { mean, sum } from './reduce-kernels';
+
+const bodies: Record<string, NativeBody> = {
+  Conv2D: conv2d,
+  FusedConv2D: conv2d,
+  Conv2DBackpropInput: conv2dBackpropInput,
+  Conv2DBackpropFilter: conv2dBackpropFilter,
+  MaxPool: maxPool,
+  MaxPoolGrad: maxPoolGrad,
+  BatchMatMul: batchMatMul,
+  _FusedMatMul: batchMatMul,
+  Sum: sum,
+  Mean: mean,
+  Add: add,
+  Sub: sub,
+  Multiply: multiply,
+  RealDiv: realDiv,
+};
+
+/** Names of the wasm kernels the native path replaces. */
+export const nativeKernelNames: readonly string[] = Object.keys(bodies);
+
+export interface NativeStatus {
+  available: boolean;
+  /** Why it is not available (addon not built, turned off, failed to load); null when it is. */
+  reason: string | null;
+  /** Instruction set and threads of the addon, e.g. "avx512, 2 threads". */
+  describe: string;
+}
+
+let enabled = false;
+const installed = new Map<string, tf.KernelFunc>();
+
+/** Switches the installed replacements on (native path) or off (plain wasm path). */
+export function setNativeKernelsEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether the wasm kernels currently run natively. */
+export function nativeKernelsEnabled(): boolean {
+  return enabled && installed.size > 0;
+}
+
+/** Whether the addon can be used here, and why not; does not change any kernel. */
+export function nativeStatus(): NativeStatus {
+  const load = loadNative();
+  if (!load.kernels) return { available: false, reason: load.reason, describe: 'unavailable' };
+  const info = load.kernels.info();
+  return { available: true, reason: null, describe: `${info.isa}, ${info.threads} thread${info.threads === 1 ? '' : 's'}` };
+}
+
+function wrap(body: NativeBody, native: NativeKernels, replaced: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    if (enabled) {
+      const out = body(native, args as unknown as Parameters<NativeBody>[1]);
+      if (out) return out;
+    }
+    return replaced(args);
+  };
+}
+
+/**
+ * Puts the native kernels in place of the wasm ones (call after the wasm backend package and
+ * medtransfer's wasm gradient kernels are registered) and enables them. Idempotent: re-installs a
+ * replacement another registration removed. Returns the status; nothing changes when unavailable.
+ */
+export function installNativeKernels(): NativeStatus {
+  const status = nativeStatus();
+  const load = loadNative();
+  if (!load.kernels) return status;
+  for (const [name, body] of Object.entries(bodies)) {
+    const current = tf.getKernel(name, 'wasm');
+    if (!current) continue;
+    if (installed.get(name) === current.kernelFunc) continue;
+    const kernelFunc = wrap(body, load.kernels, current.kernelFunc);
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...current, kernelFunc });
+    installed.set(name, kernelFunc);
+  }
+  enabled = true;
+  return status;
+}

@@ -1,0 +1,12 @@
+// Element-wise binary ops (add, sub, mul, div) with the operand broadcasting batch norm and Adam
+// use: same shape, or one side repeating (a per-channel vector or a scalar).
+#pragma once
+
+namespace mt {
+
+enum class BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+
+// out[i] = a[i % an] op b[i % bn] for i < n; an and bn each equal n or divide it.
+void binary(BinaryOp op, const float* a, long an, const float* b, long bn, float* out, long n);
+
+}  // namespace mt

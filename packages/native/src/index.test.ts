@@ -1,0 +1,87 @@
+// The addon loader and the addon's GEMM: blocking edges (sizes past the register tile and cache
+// blocks, transposes, batches) against a plain JavaScript product; argument checks; the off switch.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { loadNative, type NativeKernels } from '.';
+
+/** Deterministic values in [-1, 1) without an RNG dependency. */
+function filled(n: number, seed: number): Float32Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = (((i * 2654435761 + seed * 40503) >>> 0) % 2000) / 1000 - 1;
+  return v;
+}
+
+function naive(a: Float32Array, b: Float32Array, m: number, n: number, k: number, ta: boolean, tb: boolean): Float32Array {
+  const c = new Float32Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      c[i * n + j] = s;
+    }
+  return c;
+}
+
+function expectNear(actual: Float32Array, expected: Float32Array, label: string): void {
+  for (let i = 0; i < expected.length; i++) {
+    const tol = 1e-4 * (1 + Math.abs(expected[i]));
+    if (!(Math.abs(actual[i] - expected[i]) <= tol)) expect.fail(`${label}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+  }
+}
+
+describe('@medtransfer/native', function () {
+  let native: NativeKernels;
+
+  before(function () {
+    const load = loadNative();
+    if (!load.kernels) {
+      console.log(`      (skipped: ${load.reason})`);
+      this.skip();
+    }
+    native = load.kernels;
+  });
+
+  it('reports its instruction set and thread count', () => {
+    const info = native.info();
+    expect(['avx512', 'avx2', 'scalar']).to.include(info.isa);
+    expect(info.threads).to.be.at.least(1);
+  });
+
+  for (const [m, n, k] of [[1, 1, 1], [13, 33, 7], [150, 70, 300], [5, 2100, 40], [301, 17, 513]]) {
+    it(`matMul ${m}×${k} · ${k}×${n} in every transpose combination`, () => {
+      for (const ta of [false, true])
+        for (const tb of [false, true]) {
+          const a = filled(m * k, 1), b = filled(k * n, 2), c = new Float32Array(m * n).fill(Number.NaN);
+          native.matMul(a, b, c, 1, m, n, k, ta ? 1 : 0, tb ? 1 : 0, 0, 0);
+          expectNear(c, naive(a, b, m, n, k, ta, tb), `ta=${ta} tb=${tb}`);
+        }
+    });
+  }
+
+  it('matMul over a batch, with the second operand broadcast', () => {
+    const [batch, m, n, k] = [3, 7, 9, 11];
+    const a = filled(batch * m * k, 3), b = filled(k * n, 4), c = new Float32Array(batch * m * n);
+    native.matMul(a, b, c, batch, m, n, k, 0, 0, m * k, 0);
+    for (let i = 0; i < batch; i++) {
+      expectNear(c.subarray(i * m * n, (i + 1) * m * n), naive(a.subarray(i * m * k, (i + 1) * m * k), b, m, n, k, false, false), `batch ${i}`);
+    }
+  });
+
+  it('rejects arguments of the wrong type with a TypeError', () => {
+    expect(() => native.maxPool(new Int32Array(3), new Float32Array(1), new Float32Array(1))).to.throw(TypeError, /geometry/);
+    const g = Int32Array.from([1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0, 2, 2, 1]);
+    expect(() => native.maxPool(g, new Float64Array(4) as unknown as Float32Array, new Float32Array(4))).to.throw(TypeError, /Float32Array/);
+  });
+
+  it('MEDTRANSFER_NATIVE=0 turns the addon off and says so', () => {
+    const root = path.join(__dirname, '..', '..', '..');
+    const script = `const n = require(${JSON.stringify(path.join(__dirname, 'index.ts'))}); console.log(JSON.stringify(n.loadNative().reason));`;
+    const r = spawnSync(process.execPath, ['-r', 'ts-node/register', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, MEDTRANSFER_NATIVE: '0', TS_NODE_TRANSPILE_ONLY: 'true' },
+    });
+    expect(r.stdout.trim(), r.stderr).to.equal(JSON.stringify('turned off by MEDTRANSFER_NATIVE=0'));
+  });
+});

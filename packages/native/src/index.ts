@@ -1,0 +1,68 @@
+// @medtransfer/native: loads the compiled kernel addon, or says why it is not available (not
+// built, turned off with MEDTRANSFER_NATIVE=0, or failed to load) so callers can fall back.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The addon's functions. Geometry: Int32Array [n,h,w,c, kh,kw, sh,sw, dh,dw, pt,pl, oh,ow,co]. */
+export interface NativeKernels {
+  conv2d(geom: Int32Array, x: Float32Array, w: Float32Array, y: Float32Array, bias: Float32Array | null, activation: number): void;
+  conv2dBackpropInput(geom: Int32Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  conv2dBackpropFilter(geom: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  maxPool(geom: Int32Array, x: Float32Array, y: Float32Array): void;
+  /** `y` is maxPool(x): dy goes to the first element of each window equal to it. */
+  maxPoolGrad(geom: Int32Array, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  matMul(
+    a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
+    transposeA: number, transposeB: number, aBatchStride: number, bBatchStride: number,
+  ): void;
+  /** y[j] = scale · Σ_i x[i·inner + j]: a sum (or mean) over leading axes. */
+  reduceOuter(x: Float32Array, y: Float32Array, outer: number, inner: number, scale: number): void;
+  /** out[i] = a[i % a.length] op b[i % b.length]; op 0 add, 1 sub, 2 mul, 3 div. */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Instruction set compiled for (`avx512`, `avx2`, `scalar`) and worker threads in use. */
+  info(): { isa: string; threads: number };
+}
+
+/** Activation codes understood by `conv2d`. */
+export const nativeActivations = { linear: 0, relu: 1, relu6: 2 } as const;
+
+export type NativeLoad = { kernels: NativeKernels; reason: null } | { kernels: null; reason: string };
+
+const packageRoot = path.join(__dirname, '..');
+/** Where node-gyp puts the compiled addon. */
+export const nativeAddonPath = path.join(packageRoot, 'build', 'Release', 'medtransfer_native.node');
+
+let cached: NativeLoad | null = null;
+
+/**
+ * The compiled kernels, or null with the reason. Cached after the first call; the environment
+ * variable MEDTRANSFER_NATIVE=0 turns the addon off, MEDTRANSFER_THREADS sets its thread count
+ * (read once, when the addon first runs a kernel).
+ */
+export function loadNative(): NativeLoad {
+  if (cached) return cached;
+  cached = tryLoad();
+  return cached;
+}
+
+function tryLoad(): NativeLoad {
+  if (process.env.MEDTRANSFER_NATIVE === '0') {
+    return { kernels: null, reason: 'turned off by MEDTRANSFER_NATIVE=0' };
+  }
+  if (!fs.existsSync(nativeAddonPath)) {
+    const log = path.join(packageRoot, 'build-failure.log');
+    const hint = fs.existsSync(log) ? ` (the install-time build failed; see ${log})` : '';
+    return {
+      kernels: null,
+      reason: `the addon is not compiled${hint}; build it with "npm run build -w @medtransfer/native" (needs a C++17 compiler, make and python3)`,
+    };
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const kernels = require(nativeAddonPath) as NativeKernels;
+    return { kernels, reason: null };
+  } catch (err) {
+    const msg = String((err as Error)?.message ?? err).split('\n')[0];
+    return { kernels: null, reason: `the addon at ${nativeAddonPath} failed to load: ${msg}; rebuild it with "npm run build -w @medtransfer/native"` };
+  }
+}
