@@ -71,8 +71,20 @@ export interface Metrics {
   acc: number;
 }
 
+/** How long a training run was and how fast it went; shared by training results and trial records. */
+export interface TrainingStats {
+  steps: number;
+  imagesSeen: number;
+  /** Wall-clock seconds spent training (steps and batch preparation), evaluation excluded. */
+  trainSeconds: number;
+  /** Wall-clock seconds spent on validation and test evaluation. */
+  evalSeconds: number;
+  /** imagesSeen / trainSeconds. */
+  imagesPerSecond: number;
+}
+
 /** What a finished trial records (summary.json); analysis reads only these and the curves. */
-export interface TrialSummary {
+export interface TrialSummary extends TrainingStats {
   experiment: string;
   /** Stable run name, e.g. `target[backbone=cbr-small,init=pretrained,seed=1]`. */
   trial: string;
@@ -87,11 +99,6 @@ export interface TrialSummary {
   test: Metrics;
   /** Last validation point. */
   finalVal: Metrics;
-  steps: number;
-  imagesSeen: number;
-  trainSeconds: number;
-  evalSeconds: number;
-  imagesPerSecond: number;
   backend: string;
   params: number;
   finishedAt: string;

@@ -1,5 +1,5 @@
 // What a training run reports while it runs (per step) and when it ends; the CLI formats it.
-import type { CurvePoint, Metrics } from '@medtransfer/core';
+import type { CurvePoint, Metrics, TrainingStats } from '@medtransfer/core';
 
 /** Reported after every optimiser step. */
 export interface TrainProgress {
@@ -19,20 +19,12 @@ export interface TrainProgress {
 }
 
 /** What `train` returns. `test` and `finalVal` are metrics of the final model (not the best checkpoint). */
-export interface TrainResult {
+export interface TrainResult extends TrainingStats {
   curve: CurvePoint[];
   /** Test metrics of the final model, when a test split was given. */
   test?: Metrics;
   /** Validation metrics of the final model (the last curve point). */
   finalVal: Metrics;
-  steps: number;
-  imagesSeen: number;
-  /** Wall-clock seconds spent training (steps and batch preparation), evaluation excluded. */
-  trainSeconds: number;
-  /** Wall-clock seconds spent on validation and test evaluation. */
-  evalSeconds: number;
-  /** imagesSeen / trainSeconds. */
-  imagesPerSecond: number;
   /** tfjs backend the run used, e.g. `cpu`, `wasm`, `tensorflow`. */
   backend: string;
 }
