@@ -51,9 +51,14 @@ export interface RunOutcome {
   markdown: string;
 }
 
-/** Threads one trial keeps busy on a backend: wasm and cpu run on one; native kernels and native TensorFlow use all. */
+/**
+ * Threads one trial keeps busy on a backend: native TensorFlow uses every core. wasm and cpu use
+ * one; so does `native` by default here, because the pool gives each worker cores ÷ workers
+ * kernel threads, and processes scale better than threads (quickstart-sized sweep, 2 cores:
+ * 2 workers × 1 thread took 63 s, 1 worker × 2 threads 78 s).
+ */
 export function threadsPerTrial(backend: string): number {
-  return backend === 'wasm' || backend === 'cpu' ? 1 : cpus().length;
+  return backend === 'node' || backend === 'node-gpu' ? cpus().length : 1;
 }
 
 export function defaultWorkers(backend: string): number {
