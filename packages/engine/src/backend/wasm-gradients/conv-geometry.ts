@@ -29,6 +29,16 @@ export interface ConvAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
+/** Attributes of the filter-gradient kernels (dense and depthwise). */
+export interface FilterAttrs extends ConvAttrs {
+  filterShape: [number, number, number, number];
+}
+
+/** Attributes of the input-gradient kernels (dense and depthwise). */
+export interface InputAttrs extends ConvAttrs {
+  inputShape: [number, number, number, number];
+}
+
 function pair(v: number | [number, number] | undefined, dflt: number): [number, number] {
   if (v === undefined) return [dflt, dflt];
   return typeof v === 'number' ? [v, v] : v;

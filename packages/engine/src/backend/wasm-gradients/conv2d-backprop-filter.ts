@@ -1,7 +1,7 @@
 // Conv2DBackpropFilter for the wasm backend (the stock backend has none): a transposed im2col
 // in JS, then the backend's own BatchMatMul (XNNPACK) does the multiply, dW = colᵀ · dy.
 import * as tf from '@tensorflow/tfjs';
-import { convGeometry, type ConvAttrs } from './conv-geometry';
+import { convGeometry, type FilterAttrs } from './conv-geometry';
 import { batchChunks, im2colTransposed } from './im2col';
 import { allocate, type Backend, heapView, release, runWasmKernel, type TensorInfo } from './wasm-heap';
 
@@ -17,10 +17,6 @@ export function getMaxPatchFloats(): number {
 /** Test hook: lowers the cap so small tests exercise the chunked path; no argument restores it. */
 export function setMaxPatchFloats(n: number = DEFAULT_MAX_PATCH_FLOATS): void {
   maxPatchFloats = n;
-}
-
-interface FilterAttrs extends ConvAttrs {
-  filterShape: [number, number, number, number];
 }
 
 function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): TensorInfo {

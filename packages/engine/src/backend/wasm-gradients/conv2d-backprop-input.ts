@@ -2,14 +2,10 @@
 // than XNNPACK on CBR shapes): the backend's own Conv2D on a flipped filter, or a BatchMatMul
 // (XNNPACK) followed by a JS col2im, whichever a small cost model says is cheaper.
 import * as tf from '@tensorflow/tfjs';
-import { convGeometry, type ConvAttrs, type ConvGeometry } from './conv-geometry';
+import { convGeometry, type InputAttrs, type ConvGeometry } from './conv-geometry';
 import { batchChunks, col2imAdd, col2imTransposedAdd } from './im2col';
 import { getMaxPatchFloats } from './conv2d-backprop-filter';
 import { allocate, allocateZeros, type Backend, heapView, release, runWasmKernel, type TensorInfo } from './wasm-heap';
-
-interface InputAttrs extends ConvAttrs {
-  inputShape: [number, number, number, number];
-}
 
 /** dst[dstOff + c·rows + r] = src[srcOff + r·cols + c]. (Plain loops beat tiled ones in V8 here.) */
 function transposeBlock(src: Float32Array, srcOff: number, rows: number, cols: number, dst: Float32Array, dstOff: number): void {

@@ -1,7 +1,7 @@
 // Depthwise conv gradients for the wasm backend (the stock backend has neither): direct loops in
 // JS over the forward-conv taps. Only MobileNet uses depthwise convs, so simplicity wins here.
 import * as tf from '@tensorflow/tfjs';
-import { convGeometry, type ConvAttrs, type ConvGeometry } from './conv-geometry';
+import { convGeometry, type FilterAttrs, type InputAttrs, type ConvGeometry } from './conv-geometry';
 import { allocate, allocateZeros, type Backend, heapView, type TensorInfo } from './wasm-heap';
 
 /** Calls visit(xOffset, dyOffset, tapIndex) for every in-image tap of every output pixel. */
@@ -23,13 +23,6 @@ function forEachTap(g: ConvGeometry, visit: (xo: number, dyo: number, tap: numbe
       }
     }
   }
-}
-
-interface FilterAttrs extends ConvAttrs {
-  filterShape: [number, number, number, number];
-}
-interface InputAttrs extends ConvAttrs {
-  inputShape: [number, number, number, number];
 }
 
 // Filter [kH, kW, inC, mult]; output channel c = ci·mult + q, so filter index = tap·outC + c.
