@@ -8,14 +8,22 @@ import { checkMetricOptions, type CurveMetric } from './metric';
 
 export type Table = aq.ColumnTable;
 
-/** One row per trial: identity, test metrics, and convergence for the chosen metric and threshold. */
-export interface TrialRow {
+/** The columns that identify a trial, first in every row of both tables. */
+export interface TrialIdentity {
   experiment: string;
   trial: string;
   dataset: string;
   backbone: string;
   init: string;
   seed: number;
+}
+
+function identity(s: TrialResult['summary']): TrialIdentity {
+  return { experiment: s.experiment, trial: s.trial, dataset: s.dataset, backbone: s.backbone, init: s.init, seed: s.seed };
+}
+
+/** One row per trial: identity, test metrics, and convergence for the chosen metric and threshold. */
+export interface TrialRow extends TrialIdentity {
   /** Null when the trial recorded a non-finite value. */
   test_auc: number | null;
   test_acc: number | null;
@@ -28,13 +36,7 @@ export interface TrialRow {
 }
 
 /** One row per curve point (benchopt-style long format). */
-export interface CurveRow {
-  experiment: string;
-  trial: string;
-  dataset: string;
-  backbone: string;
-  init: string;
-  seed: number;
+export interface CurveRow extends TrialIdentity {
   step: number;
   epoch: number;
   images_seen: number;
@@ -62,12 +64,7 @@ export function finiteOrNull(x: number | undefined | null): number | null {
 export function trialRows(results: readonly TrialResult[], opts: { metric: CurveMetric; threshold: number }): TrialRow[] {
   checkMetricOptions(opts, 'trialsTable');
   return results.map(({ summary: s, curve }) => ({
-    experiment: s.experiment,
-    trial: s.trial,
-    dataset: s.dataset,
-    backbone: s.backbone,
-    init: s.init,
-    seed: s.seed,
+    ...identity(s),
     test_auc: finiteOrNull(s.test?.auc),
     test_acc: finiteOrNull(s.test?.acc),
     steps: stepsToThreshold(curve ?? [], opts.metric, opts.threshold).steps,
@@ -85,14 +82,10 @@ export function trialsTable(results: readonly TrialResult[], opts: { metric: Cur
 export function curveRows(results: readonly TrialResult[]): CurveRow[] {
   const rows: CurveRow[] = [];
   for (const { summary: s, curve } of results) {
+    const id = identity(s);
     for (const p of curve ?? []) {
       rows.push({
-        experiment: s.experiment,
-        trial: s.trial,
-        dataset: s.dataset,
-        backbone: s.backbone,
-        init: s.init,
-        seed: s.seed,
+        ...id,
         step: p.step,
         epoch: p.epoch,
         images_seen: p.imagesSeen,
