@@ -2,6 +2,7 @@
 import { getLogger } from '@medtransfer/core';
 import { importEsm } from './esm';
 import type { VegaLiteSpec } from './figures';
+import { svgToPng } from './png';
 import { writeFileAtomic } from './write-atomic';
 
 const log = getLogger('analysis');
@@ -55,15 +56,35 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   }
 }
 
+export interface WriteFigureOptions {
+  /** Also write `<fileBase>.png` (default true). */
+  png?: boolean;
+  /** PNG pixels per SVG unit (default 2). */
+  pngScale?: number;
+}
+
 /**
- * Writes `<fileBase>.svg` and `<fileBase>.vl.json` (the spec, so the figure can be restyled and
- * re-rendered, e.g. in the vega editor). Returns the paths written.
+ * Writes `<fileBase>.svg`, `<fileBase>.png` and `<fileBase>.vl.json` (the spec, so the figure
+ * can be restyled and re-rendered, e.g. in the vega editor). Returns the paths written, in that
+ * order, and the SVG (for inlining into an HTML report).
  */
-export async function writeFigure(spec: VegaLiteSpec, fileBase: string): Promise<string[]> {
+export async function writeFigure(spec: VegaLiteSpec, fileBase: string, opts: WriteFigureOptions = {}): Promise<string[]> {
+  return (await writeFigureWithSvg(spec, fileBase, opts)).files;
+}
+
+export async function writeFigureWithSvg(spec: VegaLiteSpec, fileBase: string, opts: WriteFigureOptions = {}): Promise<{ files: string[]; svg: string }> {
   const svg = await renderSvg(spec);
+  const files: string[] = [];
   const svgFile = `${fileBase}.svg`;
+  writeFileAtomic(svgFile, svg.endsWith('\n') ? svg : `${svg}\n`);
+  files.push(svgFile);
+  if (opts.png ?? true) {
+    const pngFile = `${fileBase}.png`;
+    writeFileAtomic(pngFile, svgToPng(svg, { scale: opts.pngScale }).png);
+    files.push(pngFile);
+  }
   const specFile = `${fileBase}.vl.json`;
   writeFileAtomic(specFile, `${JSON.stringify(spec, null, 2)}\n`);
-  writeFileAtomic(svgFile, svg.endsWith('\n') ? svg : `${svg}\n`);
-  return [svgFile, specFile];
+  files.push(specFile);
+  return { files, svg };
 }

@@ -1,10 +1,17 @@
-// The standard report of an experiment: summary table (Markdown) and learning-curve figure,
-// written into one directory.
+// The standard report of an experiment, written into one directory: summary.md (tables),
+// report.html (the same tables with the figures inlined, self-contained) and the figures
+// (each as .svg, .png and .vl.json).
 import * as path from 'node:path';
 import type { TrialResult } from '@medtransfer/core';
-import { learningCurveSpec } from './figures';
+import { groupStats, pairedComparisons, speedupTable } from './comparisons';
+import { learningCurveSpec, type VegaLiteSpec } from './figures';
+import { finalMetricSpec, hasDataFractions, learningCurveCiSpec, speedupSpec } from './figures-stats';
+import { reportHtml } from './markdown-html';
 import { checkMetricOptions, metricLabel, type CurveMetric } from './metric';
-import { writeFigure } from './render';
+import { svgToPng } from './png';
+import { renderSvg } from './render';
+import type { PAdjustMethod } from './stats/multiple-comparisons';
+import { statisticsMarkdown } from './stats-markdown';
 import { summarize, summaryMarkdown } from './summary';
 import { requireResults } from './tables';
 import { writeFileAtomic } from './write-atomic';
@@ -14,39 +21,94 @@ export interface ReportOptions {
   experiment: string;
   metric: CurveMetric;
   threshold: number;
+  /** p-value correction across the paired comparisons (default 'holm'). */
+  adjust?: PAdjustMethod;
+  /** Seed of the bootstrap intervals (default 0), so a report is reproducible. */
+  seed?: number;
+  /** Also write PNGs of the figures (default true). */
+  png?: boolean;
 }
 
 export interface ReportOutput {
   /** Contents of summary.md (the CLI prints it). */
   markdown: string;
-  /** Paths written, in order: summary.md, learning-curves.svg, learning-curves.vl.json. */
+  /** Paths written: summary.md, report.html, then each figure's .svg, .png and .vl.json. */
   files: string[];
 }
 
 export const SUMMARY_FILE = 'summary.md';
+export const HTML_FILE = 'report.html';
 export const LEARNING_CURVES_BASE = 'learning-curves';
+export const LEARNING_CURVES_CI_BASE = 'learning-curves-ci';
+export const FINAL_METRIC_BASE = 'final-metric';
+export const SPEEDUP_BASE = 'speedup-vs-fraction';
 
-/** Writes `dir/summary.md`, `dir/learning-curves.svg` and `dir/learning-curves.vl.json`. */
+interface Figure {
+  base: string;
+  alt: string;
+  spec: VegaLiteSpec;
+}
+
+/**
+ * Writes the report into `dir`. Everything is computed and rendered before the first file is
+ * written, so a bad input leaves the directory untouched.
+ */
 export async function writeReport(results: readonly TrialResult[], dir: string, opts: ReportOptions): Promise<ReportOutput> {
   requireResults(results, 'writeReport');
   checkMetricOptions(opts, 'writeReport');
   const { experiment, metric, threshold } = opts;
+  const adjust = opts.adjust ?? 'holm';
+  const seed = opts.seed ?? 0;
+  const m = metricLabel(metric);
 
-  // Build everything before writing anything, so a bad input leaves the directory untouched.
   const table = summarize(results, { metric, threshold });
-  const spec = learningCurveSpec(results, {
+  const stats = statisticsMarkdown({
     metric,
     threshold,
-    title: `${experiment}: validation ${metricLabel(metric)} during training`,
+    adjust,
+    groups: groupStats(results, { metric }),
+    comparisons: pairedComparisons(results, { metric, adjust }),
+    speedups: speedupTable(results, { metric, threshold, seed }),
   });
+  const figures: Figure[] = [
+    { base: FINAL_METRIC_BASE, alt: `Final test ${m} per backbone and init`, spec: finalMetricSpec(results, { metric, title: `${experiment}: final test ${m}` }) },
+    {
+      base: LEARNING_CURVES_CI_BASE,
+      alt: 'Learning curves with confidence bands',
+      spec: learningCurveCiSpec(results, { metric, threshold, title: `${experiment}: validation ${m} during training` }),
+    },
+    {
+      base: LEARNING_CURVES_BASE,
+      alt: 'Learning curves',
+      spec: learningCurveSpec(results, { metric, threshold, title: `${experiment}: validation ${m} during training` }),
+    },
+  ];
+  if (hasDataFractions(results)) {
+    figures.push({ base: SPEEDUP_BASE, alt: 'Convergence speed-up vs data fraction', spec: speedupSpec(results, { metric, threshold, seed }) });
+  }
   const markdown = [
     summaryMarkdown(table, { title: `${experiment}: summary`, metric, threshold }),
-    `![Learning curves](${LEARNING_CURVES_BASE}.svg)`,
+    stats,
+    '## Figures',
     '',
+    ...figures.flatMap((f) => [`![${f.alt}](${f.base}.svg)`, '']),
   ].join('\n');
+  const svgs = await Promise.all(figures.map((f) => renderSvg(f.spec)));
+  const html = reportHtml(markdown, { title: `${experiment}: report`, figures: new Map(figures.map((f, i) => [`${f.base}.svg`, svgs[i]])) });
+  const pngs = opts.png ?? true ? svgs.map((svg) => svgToPng(svg).png) : [];
 
-  const figureFiles = await writeFigure(spec, path.join(dir, LEARNING_CURVES_BASE));
-  const summaryFile = path.join(dir, SUMMARY_FILE);
-  writeFileAtomic(summaryFile, markdown);
-  return { markdown, files: [summaryFile, ...figureFiles] };
+  const files: string[] = [];
+  const write = (name: string, data: string | Uint8Array) => {
+    const file = path.join(dir, name);
+    writeFileAtomic(file, data);
+    files.push(file);
+  };
+  write(SUMMARY_FILE, markdown);
+  write(HTML_FILE, html);
+  figures.forEach((f, i) => {
+    write(`${f.base}.svg`, svgs[i].endsWith('\n') ? svgs[i] : `${svgs[i]}\n`);
+    if (pngs.length > 0) write(`${f.base}.png`, pngs[i]);
+    write(`${f.base}.vl.json`, `${JSON.stringify(f.spec, null, 2)}\n`);
+  });
+  return { markdown, files };
 }

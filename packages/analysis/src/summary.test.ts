@@ -128,3 +128,20 @@ describe('analysis/format', () => {
     expect(markdownTable(['a'], ['left'], [['x|y']])).to.equal('| a |\n|:---|\n| x\\|y |');
   });
 });
+
+describe('analysis/summary: data fractions', () => {
+  it('groups by data fraction, compares with scratch at the same fraction, and shows the column', () => {
+    const at = (f: number, auc: number, init: string, seed: number) => {
+      const r = makeResult('cbr-small', init, seed, { auc, acc: 0.7 }, [0.9]);
+      return { ...r, summary: { ...r.summary, dataFraction: f } };
+    };
+    const results = [at(0.1, 0.7, 'scratch', 1), at(0.1, 0.8, 'pretrained', 1), at(1, 0.9, 'scratch', 1), at(1, 0.92, 'pretrained', 1)];
+    const rows = summarize(results, { metric: 'auc', threshold: 0.8 }).objects() as unknown as SummaryRow[];
+    expect(rows.map((r) => [r.fraction, r.init])).to.deep.equal([[0.1, 'scratch'], [0.1, 'pretrained'], [1, 'scratch'], [1, 'pretrained']]);
+    expect(rows[1].delta_auc).to.be.closeTo(0.1, 1e-12);
+    expect(rows[3].delta_auc).to.be.closeTo(0.02, 1e-12);
+    const md = summaryMarkdown(summarize(results, { metric: 'auc', threshold: 0.8 }), { title: 't', metric: 'auc', threshold: 0.8 });
+    expect(md).to.contain('| backbone | data fraction | init |');
+    expect(md).to.contain('| cbr-small | 0.1 | pretrained | 1 |');
+  });
+});

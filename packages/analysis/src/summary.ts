@@ -5,7 +5,7 @@ import { getLogger } from '@medtransfer/core';
 import type { TrialResult } from '@medtransfer/core';
 import { fmtDelta, fmtMeanStd, fmtNumber, markdownTable, type Align } from './format';
 import { checkMetricOptions, metricLabel, type CurveMetric } from './metric';
-import { finiteOrNull, initRank, requireResults, trialRows, type Table } from './tables';
+import { dataFraction, finiteOrNull, initRank, requireResults, trialRows, type Table } from './tables';
 
 const log = getLogger('analysis');
 
@@ -20,6 +20,8 @@ export interface SummaryOptions {
 export interface SummaryRow {
   dataset: string;
   backbone: string;
+  /** Data fraction of the training split (null: full split / not recorded). */
+  fraction: number | null;
   init: string;
   /** Trials (seeds) in the group. */
   n: number;
@@ -37,13 +39,14 @@ export interface SummaryRow {
 
 /** Column order of the summary table (also the order `summaryMarkdown` expects to find). */
 export const SUMMARY_COLUMNS: readonly (keyof SummaryRow)[] = [
-  'dataset', 'backbone', 'init', 'n', 'auc_mean', 'auc_std', 'acc_mean', 'acc_std', 'steps_mean', 'reached', 'delta_auc',
+  'dataset', 'backbone', 'fraction', 'init', 'n', 'auc_mean', 'auc_std', 'acc_mean', 'acc_std', 'steps_mean', 'reached', 'delta_auc',
 ];
 
 function warnOnRepeatedSeeds(results: readonly TrialResult[]): void {
   const seen = new Map<string, string>();
   for (const { summary: s } of results) {
-    const id = `${s.dataset} ${s.backbone} ${s.init} seed ${s.seed}`;
+    const fraction = dataFraction(s);
+    const id = `${s.dataset} ${s.backbone}${fraction === null ? '' : ` fraction ${fraction}`} ${s.init} seed ${s.seed}`;
     const prev = seen.get(id);
     if (prev !== undefined) {
       log.warn(`${id} appears twice (trials ${prev} and ${s.trial}); both count towards its mean. Remove stale results if this is a rerun.`);
@@ -65,7 +68,7 @@ export function summarize(results: readonly TrialResult[], opts: SummaryOptions)
   // and `valid` counts the runs that reached the threshold.
   const grouped = aq
     .from(trialRows(results, opts))
-    .groupby('dataset', 'backbone', 'init')
+    .groupby('dataset', 'backbone', 'fraction', 'init')
     .rollup({
       n: op.count(),
       auc_mean: op.mean('test_auc'),
@@ -82,12 +85,14 @@ export function summarize(results: readonly TrialResult[], opts: SummaryOptions)
       acc_mean: aq.escape((d: SummaryRow) => finiteOrNull(d.acc_mean)),
       acc_std: aq.escape((d: SummaryRow) => finiteOrNull(d.acc_std)),
       steps_mean: aq.escape((d: SummaryRow) => finiteOrNull(d.steps_mean)),
+      // arquero's lookup does not match null keys, and fraction is null for full-data runs.
+      fraction_key: aq.escape((d: SummaryRow) => String(d.fraction)),
     });
 
   const scratch = grouped
     .filter(aq.escape((d: SummaryRow) => d.init === 'scratch'))
-    .select({ dataset: 'dataset', backbone: 'backbone', auc_mean: 'scratch_auc' });
-  const keys = ['dataset', 'backbone'];
+    .select({ dataset: 'dataset', backbone: 'backbone', fraction_key: 'fraction_key', auc_mean: 'scratch_auc' });
+  const keys = ['dataset', 'backbone', 'fraction_key'];
   return grouped
     .lookup(scratch, [keys, keys], 'scratch_auc')
     .derive({
@@ -96,7 +101,7 @@ export function summarize(results: readonly TrialResult[], opts: SummaryOptions)
       ),
       init_rank: aq.escape((d: SummaryRow) => initRank(d.init)),
     })
-    .orderby('dataset', 'backbone', 'init_rank', 'init')
+    .orderby('dataset', 'backbone', 'fraction', 'init_rank', 'init')
     .select(...SUMMARY_COLUMNS);
 }
 
@@ -116,13 +121,15 @@ export function summaryMarkdown(table: Table, opts: SummaryMarkdownOptions): str
   const m = metricLabel(opts.metric);
   const datasets = [...new Set(rows.map((r) => r.dataset))];
   const showDataset = datasets.length > 1;
+  const showFraction = new Set(rows.map((r) => r.fraction)).size > 1;
   const stepsHeader = `steps to val ${m} ≥ ${opts.threshold}`;
 
-  const headers = [...(showDataset ? ['dataset'] : []), 'backbone', 'init', 'n', 'test AUC', 'test ACC', stepsHeader, 'Δ test AUC vs scratch'];
-  const align: Align[] = [...(showDataset ? (['left'] as Align[]) : []), 'left', 'left', 'right', 'right', 'right', 'right', 'right'];
+  const headers = [...(showDataset ? ['dataset'] : []), 'backbone', ...(showFraction ? ['data fraction'] : []), 'init', 'n', 'test AUC', 'test ACC', stepsHeader, 'Δ test AUC vs scratch'];
+  const align: Align[] = [...(showDataset ? (['left'] as Align[]) : []), 'left', ...(showFraction ? (['right'] as Align[]) : []), 'left', 'right', 'right', 'right', 'right', 'right'];
   const body = rows.map((r) => [
     ...(showDataset ? [r.dataset] : []),
     r.backbone,
+    ...(showFraction ? [r.fraction === null ? 'full' : String(r.fraction)] : []),
     r.init,
     String(r.n),
     fmtMeanStd(r.auc_mean, r.auc_std),
@@ -135,11 +142,11 @@ export function summaryMarkdown(table: Table, opts: SummaryMarkdownOptions): str
     `# ${opts.title}`,
     '',
     ...(showDataset ? [] : datasets.length === 1 ? [`Dataset: \`${datasets[0]}\`.`, ''] : []),
-    'One row per backbone and initialisation; *n* is the number of seeds (trials).',
+    `One row per backbone${showFraction ? ', data fraction' : ''} and initialisation; *n* is the number of seeds (trials).`,
     '',
     '- **test AUC**, **test ACC**: metrics of the final model on the test split, mean ± sample standard deviation over seeds (no ± when n = 1).',
     `- **${stepsHeader}**: training steps (batch updates) until the validation ${m} first reached ${opts.threshold}, averaged over the seeds that reached it; runs that never reached it are censored — excluded from the mean and counted in (reached/n). "—" means no seed reached it.`,
-    '- **Δ test AUC vs scratch**: mean test AUC of this initialisation minus that of scratch for the same backbone (empty for scratch, or when there is no scratch run).',
+    '- **Δ test AUC vs scratch**: mean test AUC of this initialisation minus that of scratch for the same backbone and data fraction (empty for scratch, or when there is no scratch run).',
     '',
     markdownTable(headers, align, body),
     '',

@@ -16,10 +16,28 @@ export interface TrialIdentity {
   backbone: string;
   init: string;
   seed: number;
+  /**
+   * Fraction of the training split used (small-data sweeps); null when the trial does not record
+   * one (the full split). Read from the summary's optional `dataFraction` field.
+   */
+  fraction: number | null;
+}
+
+/** The data fraction a trial records, if any (`dataFraction` in summary.json; absent = full data). */
+export function dataFraction(s: TrialResult['summary']): number | null {
+  return finiteOrNull((s as TrialResult['summary'] & { dataFraction?: number }).dataFraction);
 }
 
 function identity(s: TrialResult['summary']): TrialIdentity {
-  return { experiment: s.experiment, trial: s.trial, dataset: s.dataset, backbone: s.backbone, init: s.init, seed: s.seed };
+  return {
+    experiment: s.experiment,
+    trial: s.trial,
+    dataset: s.dataset,
+    backbone: s.backbone,
+    init: s.init,
+    seed: s.seed,
+    fraction: dataFraction(s),
+  };
 }
 
 /** One row per trial: identity, test metrics, and convergence for the chosen metric and threshold. */
@@ -31,6 +49,8 @@ export interface TrialRow extends TrialIdentity {
   steps: number | null;
   /** Mean validation metric over the curve's step range. */
   val_mean: number | null;
+  /** Steps the trial trained for (a censored run needed more than this). */
+  trained_steps: number;
   train_seconds: number;
   params: number;
 }
@@ -69,6 +89,7 @@ export function trialRows(results: readonly TrialResult[], opts: { metric: Curve
     test_acc: finiteOrNull(s.test?.acc),
     steps: stepsToThreshold(curve ?? [], opts.metric, opts.threshold).steps,
     val_mean: areaUnderCurve(curve ?? [], opts.metric),
+    trained_steps: s.steps,
     train_seconds: s.trainSeconds,
     params: s.params,
   }));
