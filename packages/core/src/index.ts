@@ -7,3 +7,4 @@ export * from './hash';
 export * from './log';
 export * from './types';
 export * from './config';
+export * from './kernels';

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <string>
 
+#include "batchnorm.h"
 #include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "optim.h"
 #include "reduce.h"
 #include "thread-pool.h"
 
@@ -191,6 +193,94 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adam(w, g, m, v, w2, m2, v2, params): params is a Float64Array [β₁, 1−β₁, β₂, 1−β₂, 1−β₁ᵗ,
+// 1−β₂ᵗ, ε, −lr, l2, decayFactor]; all tensors the same length.
+napi_value Adam(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!getArgs(env, info, a, 8)) return nullptr;
+  const float *w = floats(a, 0), *g = floats(a, 1), *m = floats(a, 2), *v = floats(a, 3);
+  float *w2 = floats(a, 4), *m2 = floats(a, 5), *v2 = floats(a, 6);
+  if (!a.ok) return nullptr;
+  size_t n = 0, k = 0;
+  napi_typedarray_type type;
+  void* data = nullptr;
+  napi_get_typedarray_info(env, a.argv[0], &type, &n, nullptr, nullptr, nullptr);
+  for (int i = 1; i < 7; i++) {
+    size_t len = 0;
+    napi_get_typedarray_info(env, a.argv[i], &type, &len, nullptr, nullptr, nullptr);
+    if (len != n) {
+      napi_throw_range_error(env, nullptr, "adam: the variable, gradient, slots and outputs must have the same length");
+      return nullptr;
+    }
+  }
+  bool isTyped = false;
+  napi_is_typedarray(env, a.argv[7], &isTyped);
+  if (isTyped) napi_get_typedarray_info(env, a.argv[7], &type, &k, &data, nullptr, nullptr);
+  if (!isTyped || type != napi_float64_array || k != 10) {
+    napi_throw_type_error(env, nullptr, "adam: params must be a Float64Array of 10 values");
+    return nullptr;
+  }
+  const double* q = static_cast<double*>(data);
+  const mt::AdamParams p{static_cast<float>(q[0]), static_cast<float>(q[1]), static_cast<float>(q[2]), static_cast<float>(q[3]),
+                         static_cast<float>(q[4]), static_cast<float>(q[5]), static_cast<float>(q[6]), static_cast<float>(q[7]),
+                         static_cast<float>(q[8]), static_cast<float>(q[9])};
+  mt::adamUpdate(p, w, g, m, v, w2, m2, v2, static_cast<long>(n));
+  return nullptr;
+}
+
+// Length of the typed array argument i (0 when it is not one).
+size_t lengthOf(Args& a, int i) {
+  napi_typedarray_type type;
+  size_t n = 0;
+  napi_get_typedarray_info(a.env, a.argv[i], &type, &n, nullptr, nullptr, nullptr);
+  return n;
+}
+
+double number(Args& a, int i) {
+  double v = 0;
+  if (napi_get_value_double(a.env, a.argv[i], &v) != napi_ok && a.ok) {
+    napi_throw_type_error(a.env, nullptr, ("argument " + std::to_string(i) + " must be a number").c_str());
+    a.ok = false;
+  }
+  return v;
+}
+
+// batchNormTrain(x, gamma, beta, eps, y, mean, variance): channels = gamma's length.
+napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!getArgs(env, info, a, 7)) return nullptr;
+  const float *x = floats(a, 0), *gamma = floats(a, 1), *beta = floats(a, 2);
+  const double eps = number(a, 3);
+  float *y = floats(a, 4), *mean = floats(a, 5), *variance = floats(a, 6);
+  if (!a.ok) return nullptr;
+  const size_t n = lengthOf(a, 0), c = lengthOf(a, 1);
+  if (c == 0 || n % c != 0 || lengthOf(a, 2) != c || lengthOf(a, 4) != n || lengthOf(a, 5) != c || lengthOf(a, 6) != c) {
+    napi_throw_range_error(env, nullptr, "batchNormTrain: x and y must hold rows × c values, gamma, beta, mean and variance c");
+    return nullptr;
+  }
+  mt::batchNormTrain(x, gamma, beta, static_cast<long>(n / c), static_cast<long>(c), static_cast<float>(eps), y, mean, variance);
+  return nullptr;
+}
+
+// batchNormGrad(dy, x, gamma, mean, variance, eps, dx, dgamma, dbeta)
+napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!getArgs(env, info, a, 9)) return nullptr;
+  const float *dy = floats(a, 0), *x = floats(a, 1), *gamma = floats(a, 2), *mean = floats(a, 3), *variance = floats(a, 4);
+  const double eps = number(a, 5);
+  float *dx = floats(a, 6), *dgamma = floats(a, 7), *dbeta = floats(a, 8);
+  if (!a.ok) return nullptr;
+  const size_t n = lengthOf(a, 1), c = lengthOf(a, 2);
+  if (c == 0 || n % c != 0 || lengthOf(a, 0) != n || lengthOf(a, 6) != n || lengthOf(a, 3) != c || lengthOf(a, 4) != c ||
+      lengthOf(a, 7) != c || lengthOf(a, 8) != c) {
+    napi_throw_range_error(env, nullptr, "batchNormGrad: dy, x and dx must hold rows × c values, the per-channel arrays c");
+    return nullptr;
+  }
+  mt::batchNormGrad(dy, x, gamma, mean, variance, static_cast<long>(n / c), static_cast<long>(c), static_cast<float>(eps), dx,
+                    dgamma, dbeta);
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, isa, threads;
   napi_create_object(env, &obj);
@@ -211,6 +301,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduceOuter", nullptr, ReduceOuter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -19,6 +19,19 @@ export interface NativeKernels {
   reduceOuter(x: Float32Array, y: Float32Array, outer: number, inner: number, scale: number): void;
   /** out[i] = a[i % a.length] op b[i % b.length]; op 0 add, 1 sub, 2 mul, 3 div. */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Batch norm in training mode over rows of a channels-last x (c = gamma.length): y, batch mean, population variance. */
+  batchNormTrain(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  /** Gradients of batchNormTrain given dy (mean and variance from the forward pass). */
+  batchNormGrad(
+    dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array, eps: number,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
+  /**
+   * One Adam/AdamW step: w2, m2, v2 from w, g, m, v (all the same length, outputs separate).
+   * params: [β₁, 1−β₁, β₂, 1−β₂, 1−β₁ᵗ, 1−β₂ᵗ, ε, −lr, l2 (coupled decay, 0 = none), decay factor
+   * (decoupled: w·factor, 1 = none)], each rounded to float32 as an element-wise version would.
+   */
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, w2: Float32Array, m2: Float32Array, v2: Float32Array, params: Float64Array): void;
   /** Instruction set compiled for (`avx512`, `avx2`, `scalar`) and worker threads in use. */
   info(): { isa: string; threads: number };
 }

@@ -3,6 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@medtransfer/core';
 import { z } from 'zod';
+import { batchNormLayer } from './batch-norm-layer';
+import { conv2dLayer } from './conv2d-layer';
 import { heNormalFor } from './init';
 import { BN_MOMENTUM } from './layers';
 import type { BackboneBuildOptions, BackboneParts, BackboneSpec, LayerGroup } from './model';
@@ -94,7 +96,7 @@ function buildCbr(arch: CbrArch, opts: BackboneBuildOptions): BackboneParts {
     const p = `block${i + 1}`;
     const layers = [`${p}_conv`, `${p}_bn`, `${p}_relu`];
     apply(
-      tf.layers.conv2d({
+      conv2dLayer({
         name: `${p}_conv`,
         filters: block.filters,
         kernelSize: arch.kernel,
@@ -108,7 +110,7 @@ function buildCbr(arch: CbrArch, opts: BackboneBuildOptions): BackboneParts {
     // Moving-statistics momentum 0.9 (PyTorch's default, used by the MedMNIST baselines): Keras'
     // 0.99 lags the fast-changing weights of short medical runs (hundreds of steps), so
     // evaluation-mode outputs drift from training-mode ones. epsilon 1e-3 as in Keras.
-    apply(tf.layers.batchNormalization({ name: `${p}_bn`, axis: -1, momentum: BN_MOMENTUM, epsilon: 1e-3 }));
+    apply(batchNormLayer({ name: `${p}_bn`, axis: -1, momentum: BN_MOMENTUM, epsilon: 1e-3 }));
     apply(tf.layers.activation({ name: `${p}_relu`, activation: 'relu' }));
     if (block.pool) {
       apply(tf.layers.maxPooling2d({ name: `${p}_pool`, poolSize: POOL_SIZE, strides: POOL_STRIDE, padding: arch.padding }));

@@ -2,6 +2,8 @@
 // norm, activations, padding) and the `out` size arithmetic TensorFlow uses for them.
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@medtransfer/core';
+import { batchNormLayer } from './batch-norm-layer';
+import { conv2dLayer } from './conv2d-layer';
 import { heNormalFor } from './init';
 import type { BackboneBuildOptions } from './model';
 
@@ -44,7 +46,7 @@ export interface ConvOptions {
 
 /** Conv2D with a He-normal kernel seeded by the layer name (zero bias when there is one). */
 export function conv(log: LayerLog, x: Sym, name: string, o: ConvOptions): Sym {
-  const layer = tf.layers.conv2d({
+  const layer = conv2dLayer({
     name,
     filters: o.filters,
     kernelSize: o.kernel,
@@ -73,7 +75,7 @@ export function depthwise(log: LayerLog, x: Sym, name: string, o: { strides: num
 
 /** Batch norm over channels; `epsilon` and `scale` as the Keras model the weights come from. */
 export function bn(log: LayerLog, x: Sym, name: string, epsilon: number, scale = true): Sym {
-  const layer = tf.layers.batchNormalization({ name, axis: -1, momentum: BN_MOMENTUM, epsilon, scale });
+  const layer = batchNormLayer({ name, axis: -1, momentum: BN_MOMENTUM, epsilon, scale });
   if (!scale) {
     // tfjs 4.22's BatchNormalization reads `this.gamma` in training mode even with scale=false
     // (there is none, so training crashes), and its batch-norm gradient cannot take a null

@@ -2,10 +2,13 @@
 // gradients, max-pool, matmul, leading-axes sums, broadcast arithmetic) replaced by @medtransfer/native, which works on the wasm heap in
 // place. Each replacement calls the kernel it replaced when the path is switched off.
 import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from '@medtransfer/core';
 import { loadNative, type NativeKernels } from '@medtransfer/native';
+import { batchNormGradKernel, batchNormTrainKernel } from './batch-norm-kernels';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv-kernels';
 import { add, multiply, realDiv, sub } from './elementwise-kernels';
 import type { NativeBody } from './kernel-support';
+import { ADAM_KERNEL, type AdamStepParams, adamKernelFunc } from './optimizer-kernels';
 import { batchMatMul, maxPool, maxPoolGrad } from './pool-and-matmul-kernels';
 import { mean, sum } from './reduce-kernels';
 
@@ -26,8 +29,7 @@ const bodies: Record<string, NativeBody> = {
   RealDiv: realDiv,
 };
 
-/** Names of the wasm kernels the native path replaces. */
-export const nativeKernelNames: readonly string[] = Object.keys(bodies);
+export type { AdamStepParams };
 
 export interface NativeStatus {
   available: boolean;
@@ -37,12 +39,36 @@ export interface NativeStatus {
   describe: string;
 }
 
+/**
+ * Fused kernels with no wasm original (whole Adam steps, batch norm with its gradient). They are
+ * registered only while the native path is on, so `tf.getKernel(name, 'wasm')` tells callers
+ * (the optimiser, the zoo's batch-norm layer) whether to use them.
+ */
+const fused: Record<string, (native: NativeKernels, name: string) => tf.KernelFunc> = {
+  [ADAM_KERNEL]: (native) => adamKernelFunc(native),
+  [BATCH_NORM_TRAIN_KERNEL]: batchNormTrainKernel,
+  [BATCH_NORM_GRAD_KERNEL]: batchNormGradKernel,
+};
+
+/** Names of the wasm kernels the native path replaces, then of the fused kernels it adds. */
+export const nativeKernelNames: readonly string[] = [...Object.keys(bodies), ...Object.keys(fused)];
+
 let enabled = false;
 const installed = new Map<string, tf.KernelFunc>();
 
+function syncFusedKernels(): void {
+  const load = loadNative();
+  for (const [name, make] of Object.entries(fused)) {
+    const registered = tf.getKernel(name, 'wasm') !== undefined;
+    if (enabled && load.kernels && !registered) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(load.kernels, name) });
+    else if (!enabled && registered) tf.unregisterKernel(name, 'wasm');
+  }
+}
+
 /** Switches the installed replacements on (native path) or off (plain wasm path). */
 export function setNativeKernelsEnabled(on: boolean): void {
-  enabled = on;
+  enabled = on && installed.size > 0;
+  syncFusedKernels();
 }
 
 /** Whether the wasm kernels currently run natively. */
@@ -87,5 +113,17 @@ export function installNativeKernels(): NativeStatus {
     installed.set(name, kernelFunc);
   }
   enabled = true;
+  syncFusedKernels();
   return status;
+}
+
+/**
+ * One fused Adam/AdamW step of `w` on the native path: the new variable value and moments, or
+ * null when the native path is not in use (the caller then runs the element-wise version).
+ */
+export function nativeAdamStep(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, p: AdamStepParams): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
+  if (!nativeKernelsEnabled() || tf.getBackend() !== 'wasm' || w.dtype !== 'float32' || g.dtype !== 'float32') return null;
+  if (!tf.getKernel(ADAM_KERNEL, 'wasm')) return null;
+  const out = tf.engine().runKernel(ADAM_KERNEL, { w, g, m, v }, { ...p }) as tf.Tensor[];
+  return [out[0], out[1], out[2]];
 }
