@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "gemm.h"
@@ -13,6 +14,23 @@
 namespace mt {
 
 namespace {
+
+// A float buffer that is not zero-filled (every user overwrites it) and is reused between calls
+// of the calling thread: the column and partial buffers run to megabytes per call.
+class Scratch {
+ public:
+  float* get(size_t n) {
+    if (n > size_) {
+      data_.reset(new float[n]);
+      size_ = n;
+    }
+    return data_.get();
+  }
+
+ private:
+  std::unique_ptr<float[]> data_;
+  size_t size_ = 0;
+};
 
 // Tap k = (ky, kx, ci) → its offsets; pixel m = (n, oy, ox) → its origin.
 struct Tap { long dy, dx, ci; };
@@ -102,14 +120,22 @@ void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
   const long M = g.n * g.oh * g.ow, K = g.kh * g.kw * g.c, N = g.co;
   ThreadPool& pool = ThreadPool::get();
   // dwᵀ (filters × taps) = dyᵀ (filters × pixels) · col (pixels × taps): the column matrix packs
-  // as B with plain copies. Each thread reduces over its own share of the pixels.
-  const int parts = static_cast<int>(std::max<long>(1, std::min<long>(pool.size(), M / 64)));
-  std::vector<std::vector<float>> partial(parts, std::vector<float>(N * K));
-  pool.run(parts, [&](int t, int) {
-    long m0, m1;
-    splitRange(M, parts, t, &m0, &m1);
-    gemm(N, K, m1 - m0, StridedA(dy + m0 * N, 1, N), Im2colB(g, x, m0), partial[t].data(), K, false, false);
-  });
+  // as B with plain copies. Each thread reduces over its own share of the pixels into its own
+  // partial dwᵀ (measured faster than splitting one product's output tiles, even for the deep
+  // layers' large filters); only very few pixels make one product on the calling thread.
+  const bool splitPixels = M >= 64L * pool.size();
+  const int parts = splitPixels ? pool.size() : 1;
+  static thread_local Scratch partialBuf;
+  float* partial = partialBuf.get(static_cast<size_t>(parts) * N * K);
+  if (splitPixels) {
+    pool.run(parts, [&](int t, int) {
+      long m0, m1;
+      splitRange(M, parts, t, &m0, &m1);
+      gemm(N, K, m1 - m0, StridedA(dy + m0 * N, 1, N), Im2colB(g, x, m0), partial + t * N * K, K, false, false);
+    });
+  } else {
+    gemm(N, K, M, StridedA(dy, 1, N), Im2colB(g, x, 0), partial, K, false, true);
+  }
   // dw[k][co] = Σ_t partial[t][co][k]: a transpose in 32 × 32 tiles (cache-friendly both ways),
   // in parallel over bands of taps.
   constexpr long T = 32;
@@ -121,7 +147,7 @@ void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
       for (long k = k0; k < k1; k++)
         for (long co = c0; co < c1; co++) {
           float v = 0.f;
-          for (int q = 0; q < parts; q++) v += partial[q][co * K + k];
+          for (int q = 0; q < parts; q++) v += partial[(q * N + co) * K + k];
           dw[k * N + co] = v;
         }
     }
@@ -134,31 +160,38 @@ void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
     // Stride 1: dx is the forward convolution of dy with the filter rotated by 180° and its
     // channel axes swapped, padded by (k−1)·d − p: implicit im2col, no column buffer or scatter.
     // (Few input channels would leave the GEMM's 32-wide column tiles mostly empty.)
-    std::vector<float> rot(K * N);
-    for (long ky = 0; ky < g.kh; ky++)
-      for (long kx = 0; kx < g.kw; kx++)
-        for (long ci = 0; ci < g.c; ci++)
-          for (long co = 0; co < N; co++)
-            rot[((ky * g.kw + kx) * N + co) * g.c + ci] =
-                w[(((g.kh - 1 - ky) * g.kw + (g.kw - 1 - kx)) * g.c + ci) * N + co];
+    static thread_local Scratch rotBuf;
+    float* rot = rotBuf.get(K * N);
+    // Per tap, a ci × co block transposed into co × ci, in 32 × 32 tiles, taps over the threads.
+    ThreadPool::get().run(static_cast<int>(g.kh * g.kw), [&](int tap, int) {
+      const long ky = tap / g.kw, kx = tap % g.kw;
+      const float* src = w + ((g.kh - 1 - ky) * g.kw + (g.kw - 1 - kx)) * g.c * N;
+      float* dst = rot + tap * N * g.c;
+      constexpr long T = 32;
+      for (long c0 = 0; c0 < g.c; c0 += T)
+        for (long o0 = 0; o0 < N; o0 += T)
+          for (long ci = c0; ci < std::min(g.c, c0 + T); ci++)
+            for (long co = o0; co < std::min(N, o0 + T); co++) dst[co * g.c + ci] = src[ci * N + co];
+    });
     const ConvGeom t = {g.n, g.oh, g.ow, N, g.kh, g.kw, 1, 1, g.dh, g.dw,
                         (g.kh - 1) * g.dh - g.pt, (g.kw - 1) * g.dw - g.pl, g.h, g.w, g.c};
-    conv2d(t, dy, rot.data(), nullptr, Activation::kLinear, dx);
+    conv2d(t, dy, rot, nullptr, Activation::kLinear, dx);
     return;
   }
   std::memset(dx, 0, sizeof(float) * g.n * g.h * g.w * g.c);
   // Column buffer for a chunk of images, at most ~8M floats.
   const long perImage = pix * K;
   const long chunk = std::max<long>(1, std::min<long>(g.n, (8L << 20) / std::max<long>(1, perImage)));
-  std::vector<float> col(chunk * perImage);
+  static thread_local Scratch colBuf;
+  float* colData = colBuf.get(chunk * perImage);
   ThreadPool& pool = ThreadPool::get();
   for (long n0 = 0; n0 < g.n; n0 += chunk) {
     const long nb = std::min(chunk, g.n - n0);
     // col (pixels × taps) = dy (pixels × filters) · wᵀ (filters × taps); w is taps × filters.
-    gemm(nb * pix, K, N, StridedA(dy + n0 * pix * N, N, 1), StridedB(w, 1, N), col.data(), K, false);
+    gemm(nb * pix, K, N, StridedA(dy + n0 * pix * N, N, 1), StridedB(w, 1, N), colData, K, false);
     pool.run(static_cast<int>(nb), [&](int b, int) {
       float* img = dx + (n0 + b) * g.h * g.w * g.c;
-      const float* cb = col.data() + b * perImage;
+      const float* cb = colData + b * perImage;
       for (long oy = 0; oy < g.oh; oy++)
         for (long ox = 0; ox < g.ow; ox++) {
           const float* cr = cb + (oy * g.ow + ox) * K;
