@@ -32,27 +32,49 @@ class Scratch {
   size_t size_ = 0;
 };
 
-// Tap k = (ky, kx, ci) → its offsets; pixel m = (n, oy, ox) → its origin.
-struct Tap { long dy, dx, ci; };
-
-inline Tap tapOf(const ConvGeom& g, long k) {
-  const long ci = k % g.c, t = k / g.c;
-  return {(t / g.kw) * g.dh, (t % g.kw) * g.dw, ci};
-}
-
-// Copies taps [p0, p0+len) of pixel m's column row into dst: runs of channels are contiguous
-// in the image, so this is a few memcpy / memset calls.
+// Copies taps [p0, p0+len) of pixel m's column row into dst. Taps are ordered (ky, kx, ci), so
+// without dilation the taps of one window row are contiguous in the image too: each window row
+// is one copy of its in-bounds part plus zero fill at the padded edges — which matters most for
+// few channels (an RGB input layer has runs of 3 floats per tap, 21 per row of a 7 × 7 window).
 inline void columnRow(const ConvGeom& g, const float* x, long m, long p0, int len, float* dst) {
   const long ox = m % g.ow, t = m / g.ow, oy = t % g.oh, n = t / g.oh;
   const long iy0 = oy * g.sh - g.pt, ix0 = ox * g.sw - g.pl;
   const float* img = x + n * g.h * g.w * g.c;
+  if (g.dw == 1) {
+    const long rowLen = g.kw * g.c;
+    long ky = p0 / rowLen, q = p0 % rowLen;  // q: offset within the window row
+    for (int done = 0; done < len; ky++, q = 0) {
+      const int seg = static_cast<int>(std::min<long>(rowLen - q, len - done));
+      float* out = dst + done;
+      done += seg;
+      const long iy = iy0 + ky * g.dh;
+      if (iy < 0 || iy >= g.h) {
+        std::memset(out, 0, seg * sizeof(float));
+        continue;
+      }
+      // in-bounds part of the row, as offsets [lo, hi) within it
+      const long lo = std::max<long>(q, std::min<long>(q + seg, -ix0 * g.c));
+      const long hi = std::max<long>(lo, std::min<long>(q + seg, (g.w - ix0) * g.c));
+      if (lo > q) std::memset(out, 0, (lo - q) * sizeof(float));
+      if (hi > lo) {
+        const float* src = img + (iy * g.w + ix0) * g.c + lo;
+        float* o = out + (lo - q);
+        if (hi - lo <= 8)
+          for (long i = 0; i < hi - lo; i++) o[i] = src[i];
+        else
+          std::memcpy(o, src, (hi - lo) * sizeof(float));
+      }
+      if (q + seg > hi) std::memset(out + (hi - q), 0, (q + seg - hi) * sizeof(float));
+    }
+    return;
+  }
   long ci = p0 % g.c, tap = p0 / g.c;
   for (int done = 0; done < len; tap++, ci = 0) {
     const int run = static_cast<int>(std::min<long>(g.c - ci, len - done));
     const long iy = iy0 + (tap / g.kw) * g.dh, ix = ix0 + (tap % g.kw) * g.dw;
     const bool inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
     const float* src = img + (iy * g.w + ix) * g.c + ci;
-    if (run <= 8) {  // few channels (an RGB input layer): a loop beats a library call
+    if (run <= 8) {  // few channels: a loop beats a library call
       for (int q = 0; q < run; q++) dst[done + q] = inside ? src[q] : 0.f;
     } else if (inside) {
       std::memcpy(dst + done, src, run * sizeof(float));
