@@ -22,7 +22,7 @@ function registerReferenceKernels(): void {
       const cpu = backend as unknown as Cpu;
       const { x, gamma, beta } = inputs as Record<string, Info>;
       const xv = cpu.readSync(x.dataId), g = cpu.readSync(gamma.dataId), b = cpu.readSync(beta.dataId);
-      const c = g.length, rows = xv.length / c, eps = attrs.epsilon as number;
+      const c = g.length, rows = xv.length / c, eps = Number(attrs?.epsilon);
       const mean = new Float32Array(c), variance = new Float32Array(c), y = new Float32Array(xv.length);
       for (let i = 0; i < xv.length; i++) mean[i % c] += xv[i] / rows;
       for (let i = 0; i < xv.length; i++) variance[i % c] += (xv[i] - mean[i % c]) ** 2 / rows;
@@ -38,7 +38,7 @@ function registerReferenceKernels(): void {
       const cpu = backend as unknown as Cpu;
       const { dy, x, gamma, mean, variance } = inputs as Record<string, Info>;
       const [d, xv, g, m, v] = [dy, x, gamma, mean, variance].map((t) => cpu.readSync(t.dataId));
-      const c = g.length, rows = xv.length / c, eps = attrs.epsilon as number;
+      const c = g.length, rows = xv.length / c, eps = Number(attrs?.epsilon);
       const rstd = Array.from(v, (vi) => 1 / Math.sqrt(vi + eps));
       const dbeta = new Float32Array(c), dgamma = new Float32Array(c), dx = new Float32Array(xv.length);
       for (let i = 0; i < xv.length; i++) {

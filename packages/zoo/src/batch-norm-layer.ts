@@ -38,7 +38,9 @@ function fusedAvailable(): boolean {
  */
 function fusedTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
   let stats: tf.Tensor[] = [];
-  const op = tf.customGrad((xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xs, g, b] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
     const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN_KERNEL, { x: xs, gamma: g, beta: b }, { epsilon }) as tf.Tensor[];
     // tfjs runs this function inside a tidy that keeps only `value`: keep the statistics (the
     // caller disposes them after the moving-average update)

@@ -18,7 +18,7 @@ export function batchNormTrainKernel(native: NativeKernels, name: string): tf.Ke
     const wasm = backend as BackendWasm;
     const c = channels(x, [gamma, beta], name);
     const outs = [allocate(wasm, x.shape), allocate(wasm, [c]), allocate(wasm, [c])];
-    native.batchNormTrain(view(wasm, x)!, view(wasm, gamma)!, view(wasm, beta)!, attrs.epsilon as number, view(wasm, outs[0])!, view(wasm, outs[1])!, view(wasm, outs[2])!);
+    native.batchNormTrain(view(wasm, x)!, view(wasm, gamma)!, view(wasm, beta)!, Number(attrs?.epsilon), view(wasm, outs[0])!, view(wasm, outs[1])!, view(wasm, outs[2])!);
     return outs;
   };
 }
@@ -30,7 +30,7 @@ export function batchNormGradKernel(native: NativeKernels, name: string): tf.Ker
     const c = channels(x, [gamma, mean, variance], name);
     const outs = [allocate(wasm, x.shape), allocate(wasm, [c]), allocate(wasm, [c])];
     native.batchNormGrad(
-      view(wasm, dy)!, view(wasm, x)!, view(wasm, gamma)!, view(wasm, mean)!, view(wasm, variance)!, attrs.epsilon as number,
+      view(wasm, dy)!, view(wasm, x)!, view(wasm, gamma)!, view(wasm, mean)!, view(wasm, variance)!, Number(attrs?.epsilon),
       view(wasm, outs[0])!, view(wasm, outs[1])!, view(wasm, outs[2])!,
     );
     return outs;
