@@ -116,9 +116,64 @@ struct Im2colB : BPacker {
   }
 };
 
+// The taps of the window that reach the image for at least one output pixel: [lo, hi) along one
+// axis. A small image with a large window and "same" padding (a 3 × 3 convolution of a 1 × 1
+// map, the last ResNet stage at 28 px) has taps that only ever see padding; they multiply zeros.
+void validTaps(long out, long stride, long pad, long k, long dil, long in, long* lo, long* hi) {
+  *lo = k;
+  *hi = 0;
+  for (long t = 0; t < k; t++) {
+    const long first = t * dil - pad;  // input index the tap reads for output 0
+    const long o = first >= 0 ? 0 : (-first + stride - 1) / stride;  // first output that reads ≥ 0
+    if (o < out && first + o * stride < in) {
+      *lo = std::min(*lo, t);
+      *hi = t + 1;
+    }
+  }
+}
+
+// The geometry and filter without the taps that only see padding, when there are such taps
+// (a window of 0 taps keeps one, so shapes stay valid). `w` is only read when given.
+struct Cropped {
+  ConvGeom g;
+  long ky0 = 0, kx0 = 0;
+  bool any = false;
+};
+
+Cropped crop(const ConvGeom& g) {
+  Cropped c{g};
+  long y0, y1, x0, x1;
+  validTaps(g.oh, g.sh, g.pt, g.kh, g.dh, g.h, &y0, &y1);
+  validTaps(g.ow, g.sw, g.pl, g.kw, g.dw, g.w, &x0, &x1);
+  if (y1 <= y0) y0 = 0, y1 = 1;
+  if (x1 <= x0) x0 = 0, x1 = 1;
+  if (y1 - y0 == g.kh && x1 - x0 == g.kw) return c;
+  c.any = true;
+  c.ky0 = y0;
+  c.kx0 = x0;
+  c.g.kh = y1 - y0;
+  c.g.kw = x1 - x0;
+  c.g.pt = g.pt - y0 * g.dh;
+  c.g.pl = g.pl - x0 * g.dw;
+  return c;
+}
+
+// Copies the cropped window's filter taps (HWIO) out of the full filter.
+void cropFilter(const ConvGeom& full, const Cropped& c, const float* w, float* out) {
+  const long row = c.g.kw * full.c * full.co;
+  for (long ky = 0; ky < c.g.kh; ky++)
+    std::memcpy(out + ky * row, w + ((c.ky0 + ky) * full.kw + c.kx0) * full.c * full.co, row * sizeof(float));
+}
+
 }  // namespace
 
 void conv2d(const ConvGeom& g, const float* x, const float* w, const float* bias, Activation act, float* y) {
+  if (const Cropped c = crop(g); c.any) {
+    static thread_local Scratch wBuf;
+    float* wc = wBuf.get(c.g.kh * c.g.kw * g.c * g.co);
+    cropFilter(g, c, w, wc);
+    return conv2d(c.g, x, wc, bias, act, y);
+  }
   const long M = g.n * g.oh * g.ow, K = g.kh * g.kw * g.c, N = g.co;
   gemm(M, N, K, Im2colA(g, x), StridedB(w, N, 1), y, N, false);
   if (!bias && act == Activation::kLinear) return;
@@ -139,6 +194,17 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, const float* bias
 }
 
 void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  if (const Cropped c = crop(g); c.any) {
+    // the taps that only see padding get zero gradient
+    static thread_local Scratch dwBuf;
+    const long row = c.g.kw * g.c * g.co;
+    float* dwc = dwBuf.get(c.g.kh * row);
+    conv2dBackpropFilter(c.g, x, dy, dwc);
+    std::memset(dw, 0, g.kh * g.kw * g.c * g.co * sizeof(float));
+    for (long ky = 0; ky < c.g.kh; ky++)
+      std::memcpy(dw + ((c.ky0 + ky) * g.kw + c.kx0) * g.c * g.co, dwc + ky * row, row * sizeof(float));
+    return;
+  }
   const long M = g.n * g.oh * g.ow, K = g.kh * g.kw * g.c, N = g.co;
   ThreadPool& pool = ThreadPool::get();
   // dwᵀ (filters × taps) = dyᵀ (filters × pixels) · col (pixels × taps): the column matrix packs
@@ -177,6 +243,12 @@ void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
 }
 
 void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  if (const Cropped c = crop(g); c.any) {
+    static thread_local Scratch wBuf;
+    float* wc = wBuf.get(c.g.kh * c.g.kw * g.c * g.co);
+    cropFilter(g, c, w, wc);
+    return conv2dBackpropInput(c.g, dy, wc, dx);
+  }
   const long K = g.kh * g.kw * g.c, N = g.co, pix = g.oh * g.ow;
   if (g.sh == 1 && g.sw == 1 && g.c >= 16) {
     // Stride 1: dx is the forward convolution of dy with the filter rotated by 180° and its

@@ -42,6 +42,12 @@ const convCases: ConvCase[] = [
   { n: 2, h: 10, w: 9, ci: 18, co: 20, k: [3, 3], stride: 2, pad: 'same' },
   { n: 4, h: 16, w: 16, ci: 3, co: 32, k: [7, 7], stride: 1, pad: 'same' },
   { n: 2, h: 4, w: 4, ci: 37, co: 50, k: [7, 7], stride: 1, pad: 'same' },
+  // windows whose outer taps only ever see padding (cropped before the product)
+  { n: 3, h: 1, w: 1, ci: 20, co: 24, k: [3, 3], stride: 1, pad: 'same' },
+  { n: 2, h: 2, w: 2, ci: 18, co: 33, k: [3, 3], stride: 2, pad: 'same' },
+  { n: 2, h: 2, w: 3, ci: 5, co: 7, k: [7, 7], stride: 1, pad: 'same' },
+  { n: 2, h: 3, w: 2, ci: 17, co: 9, k: [5, 3], stride: 1, pad: [[0, 0], [4, 0], [0, 5], [0, 0]] },
+  { n: 2, h: 2, w: 2, ci: 4, co: 6, k: [3, 3], stride: 1, pad: 'same', dilation: 2 },
 ];
 
 function convName(c: ConvCase): string {
