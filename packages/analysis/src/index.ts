@@ -25,3 +25,7 @@ export * from './figures-stats';
 export * from './png';
 export * from './stats-markdown';
 export * from './markdown-html';
+export * from './similarity-report';
+export * from './transfusion/tables';
+export * from './transfusion/figures';
+export * from './transfusion/report';

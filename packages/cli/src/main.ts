@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 // The `medtransfer` command.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { MedtransferError, backendNames, experimentJsonSchema, setLogSink } from '@medtransfer/core';
-import { loadPlan, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
+import { MEDMNIST_FLAGS, MEDMNIST_SIZES, fetchMedmnist, loadPlan, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
+import { experimentStatus, exportRowsFor, formatStatus, mergeStores, parseShard, slurmScript, toCsv, toJsonl, writeFileAtomic } from '@medtransfer/runner';
 import { createProgressPrinter, formatDuration } from './progress';
+import { registerStudyCommands } from './study-commands';
+
+/** Exit codes: 2 bad input (config, flags, data), 3 some trials failed (the others ran), 1 a bug. */
+const EXIT_TRIALS_FAILED = 3;
 
 const program = new Command();
 program.name('medtransfer').description('Transfer-learning studies on medical images').showHelpAfterError();
@@ -16,7 +23,8 @@ program
   .option('--force', 'rerun finished trials and source checkpoints', false)
   .option('--backend <name>', `compute backend: ${backendNames.join(', ')} (overrides the file)`)
   .option('--workers <n>', 'worker processes running trials in parallel (default: cores ÷ threads per trial)')
-  .action(async (file: string, opts: { results: string; force: boolean; backend?: string; workers?: string }) => {
+  .option('--shard <i/n>', 'run only shard i of n (0-based; by trial-key hash) and the source stages its trials need; no report')
+  .action(async (file: string, opts: { results: string; force: boolean; backend?: string; workers?: string; shard?: string }) => {
     if (opts.backend !== undefined && !(backendNames as readonly string[]).includes(opts.backend)) {
       throw new MedtransferError(`--backend: unknown backend "${opts.backend}"; valid: ${backendNames.join(', ')}`);
     }
@@ -24,21 +32,31 @@ program
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
       throw new MedtransferError(`--workers: expected a whole number ≥ 1, received "${opts.workers}"`);
     }
+    const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
     const started = Date.now();
     const printer = createProgressPrinter(process.stderr);
     const outcome = await runExperimentFile(file, {
       resultsDir: opts.results,
       force: opts.force,
       workers,
+      shard,
       backend: opts.backend as (typeof backendNames)[number] | undefined,
       onEvent: printer,
     });
-    process.stdout.write(`\n${outcome.markdown}\n`);
+    if (outcome.markdown) process.stdout.write(`\n${outcome.markdown}\n`);
     process.stdout.write(
       `${outcome.ran} stage(s) run, ${outcome.skipped} skipped (already finished) on backend ${outcome.backend} ` +
         `with ${outcome.workers} worker(s) ` +
-        `in ${formatDuration((Date.now() - started) / 1000)}.\nWrote: ${outcome.reportFiles.join(', ')}\n`,
+        `in ${formatDuration((Date.now() - started) / 1000)}.\n` +
+        (shard ? `Shard ${shard.index}/${shard.count}: ${outcome.otherShards} trial(s) belong to other shards; no report (run \`medtransfer report\` once all shards are done).\n` : '') +
+        (outcome.elsewhere.length ? `${outcome.elsewhere.length} trial(s) left to another runner that is running them.\n` : '') +
+        (outcome.reportFiles.length ? `Wrote: ${outcome.reportFiles.join(', ')}\n` : ''),
     );
+    if (outcome.failed.length) {
+      process.stderr.write(`medtransfer: ${outcome.failed.length} stage(s) failed (failed.json in each folder has the stack; a rerun retries them):\n`);
+      for (const f of outcome.failed) process.stderr.write(`  ${f.label}: ${f.message}\n`);
+      process.exitCode = EXIT_TRIALS_FAILED;
+    }
   });
 
 program
@@ -61,12 +79,118 @@ program
     process.stdout.write(`${r.markdown}\n${r.results.length} finished trial(s). Wrote: ${r.files.join(', ')}\n`);
   });
 
+const data = program.command('data').description('datasets: download and cache the official files');
+
+data
+  .command('get')
+  .description('download an official MedMNIST file into the cache, verify its MD5 (resumes an interrupted download)')
+  .argument('<flag>', `MedMNIST dataset: ${MEDMNIST_FLAGS.join(', ')}`)
+  .option('--size <px>', `image size: ${MEDMNIST_SIZES.join(', ')}`, '28')
+  .option('--cache <dir>', 'cache folder (default: $MEDTRANSFER_CACHE, else $XDG_CACHE_HOME/medtransfer or ~/.cache/medtransfer)')
+  .action(async (flag: string, opts: { size: string; cache?: string }) => {
+    const size = Number(opts.size);
+    if (!(MEDMNIST_SIZES as readonly number[]).includes(size)) {
+      throw new MedtransferError(`--size: expected one of ${MEDMNIST_SIZES.join(', ')}, received "${opts.size}"`);
+    }
+    let shown = -1;
+    const r = await fetchMedmnist(flag, size, {
+      cacheDir: opts.cache,
+      onProgress: (got, total) => {
+        const pct = total ? Math.floor((100 * got) / total) : -1;
+        if (pct !== shown && process.stderr.isTTY) process.stderr.write(`\r${flag} ${size}px: ${total ? `${pct}%` : `${(got / 2 ** 20).toFixed(1)} MiB`}`);
+        shown = pct;
+      },
+    });
+    if (process.stderr.isTTY && r.downloaded) process.stderr.write('\n');
+    const how = r.downloaded ? `downloaded${r.resumedFrom ? ` (resumed at byte ${r.resumedFrom})` : ''} and verified` : 'already in the cache, verified';
+    process.stdout.write(`${r.file}: ${how} (${(r.bytes / 2 ** 20).toFixed(1)} MiB, MD5 matches the release)\n`);
+  });
+
+program
+  .command('status')
+  .description('done / running / failed / pending for every stage of an experiment in the store, with totals')
+  .argument('<experiment>', 'experiment file (YAML)')
+  .option('--results <dir>', 'result store root', 'results')
+  .option('--shards <n>', 'also show the shard of each trial for --shard i/n')
+  .option('--json', 'print the report as JSON', false)
+  .action(async (file: string, opts: { results: string; shards?: string; json: boolean }) => {
+    const shards = opts.shards === undefined ? undefined : parseShard(`0/${opts.shards}`, '--shards').count;
+    const report = await experimentStatus(file, opts.results, { shards });
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  });
+
+program
+  .command('slurm')
+  .description('write a SLURM job-array script: one array task per shard, all on one shared results folder')
+  .argument('<experiment>', 'experiment file (YAML)')
+  .requiredOption('--shards <n>', 'number of shards = array tasks')
+  .option('--results <dir>', 'result store root, shared by every node', 'results')
+  .option('--partition <name>', 'SLURM partition')
+  .option('--time <limit>', 'wall-clock limit per task (HH:MM:SS)')
+  .option('--cpus <n>', 'CPUs per task (also the worker processes per task)')
+  .option('--mem <size>', 'memory per task (e.g. 8G)')
+  .option('--backend <name>', 'compute backend for the tasks (overrides the file)')
+  .option('--command <cmd>', 'how the nodes start medtransfer (default: this checkout\'s packages/cli/bin/medtransfer)')
+  .option('-o, --out <file>', 'write the script here (default: stdout)')
+  .action((file: string, opts: { shards: string; results: string; partition?: string; time?: string; cpus?: string; mem?: string; backend?: string; command?: string; out?: string }) => {
+    const plan = loadPlan(file);
+    const script = slurmScript({
+      file,
+      name: plan.config.name,
+      shards: Number(opts.shards),
+      resultsDir: opts.results,
+      partition: opts.partition,
+      time: opts.time,
+      cpus: opts.cpus === undefined ? undefined : Number(opts.cpus),
+      mem: opts.mem,
+      backend: opts.backend,
+      command: opts.command,
+    });
+    // SLURM does not create the folder of --output; a missing one loses the logs silently.
+    mkdirSync(join(resolve(opts.results), 'slurm-logs'), { recursive: true });
+    if (opts.out) {
+      writeFileAtomic(opts.out, script);
+      process.stderr.write(`wrote ${opts.out}; submit with: sbatch ${opts.out}\n`);
+    } else {
+      process.stdout.write(script);
+    }
+  });
+
+program
+  .command('export')
+  .description('results as one long table: a row per curve point and a summary row per trial')
+  .argument('<target>', 'experiment file (YAML) or results folder (a store root or one experiment\'s folder)')
+  .option('--results <dir>', 'result store root (with an experiment file)', 'results')
+  .option('--format <fmt>', 'csv or jsonl', 'csv')
+  .option('-o, --out <file>', 'write the table here (default: stdout)')
+  .action((target: string, opts: { results: string; format: string; out?: string }) => {
+    if (opts.format !== 'csv' && opts.format !== 'jsonl') throw new MedtransferError(`--format: expected csv or jsonl, received "${opts.format}"`);
+    const rows = exportRowsFor(target, opts.results);
+    const text = opts.format === 'csv' ? toCsv(rows) : toJsonl(rows);
+    if (opts.out) writeFileAtomic(opts.out, text);
+    else process.stdout.write(text);
+    process.stderr.write(`${rows.length} row(s)${opts.out ? ` written to ${opts.out}` : ''}\n`);
+  });
+
+program
+  .command('merge')
+  .description('merge finished trials of result stores from several machines into one (refuses conflicting results)')
+  .argument('<stores...>', 'result store roots to merge from')
+  .requiredOption('--into <dir>', 'result store root to merge into (created if missing)')
+  .action((stores: string[], opts: { into: string }) => {
+    const r = mergeStores(stores, opts.into);
+    process.stdout.write(`${r.copied.length} stage(s) copied, ${r.identical.length} already there with the same result, into ${opts.into}\n`);
+    for (const rel of r.copied) process.stdout.write(`  + ${rel}\n`);
+  });
+
 program
   .command('schema')
   .description('print the JSON Schema of experiment files (committed as experiments/experiment.schema.json)')
   .action(() => {
     process.stdout.write(`${JSON.stringify(experimentJsonSchema(), null, 2)}\n`);
   });
+
+registerStudyCommands(program);
 
 async function main(): Promise<void> {
   setLogSink((_level, line) => process.stderr.write(`${line}\n`));

@@ -34,8 +34,8 @@ describe('experiment config', () => {
     expect(cfg.target.training.optimizer).to.deep.equal({ name: 'adam', lr: 1e-3, momentum: 0.9 });
     expect(cfg.source?.training.batchSize).to.equal(32);
     expect(cfg.report).to.deep.equal({ metric: 'auc', threshold: 0.8 });
-    expect(normalizeComponent(cfg.sweep.backbone[0])).to.deep.equal({ name: 'cbr-tiny', params: {} });
-    expect(normalizeComponent(cfg.sweep.backbone[1])).to.deep.equal({ name: 'cbr-small', params: { padding: 'same' } });
+    expect(normalizeComponent(cfg.sweep.backbone![0])).to.deep.equal({ name: 'cbr-tiny', params: {} });
+    expect(normalizeComponent(cfg.sweep.backbone![1])).to.deep.equal({ name: 'cbr-small', params: { padding: 'same' } });
   });
 
   it('names an unknown key with its path and suggests the nearest valid key', () => {
@@ -89,5 +89,45 @@ describe('experiment config', () => {
   it('generates a JSON Schema for editors', () => {
     const schema = experimentJsonSchema() as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties)).to.include.members(['name', 'target', 'sweep', 'seeds']);
+  });
+});
+
+describe('experiment config: optimiser, schedules, early stopping, report', () => {
+  const withTarget = (training: string, report = '') => `
+name: demo
+target:
+  dataset: synthetic/lesions
+  training: ${training}
+sweep:
+  backbone: [cbr-tiny]
+${report}`;
+
+  it('accepts every new field and keeps the old optimiser default unchanged', () => {
+    const cfg = parseExperimentYaml(
+      withTarget(
+        `{ steps: 100, evalEvery: epoch, testFrom: best-val, earlyStopping: { metric: kappa, patience: 5 },
+    optimizer: { name: adamw, lr: 0.001, weightDecay: 0.05, clipNorm: 1, clipValue: 5, warmupSteps: 10,
+      schedule: { name: multistep, milestones: [0.5, 0.75] }, groupLr: { block1: 0.1 } } }`,
+        'report: { metric: auc, threshold: 0.9, relative: { fraction: 0.95 } }',
+      ),
+    );
+    const t = cfg.target.training;
+    expect(t.evalEvery).to.equal('epoch');
+    expect(t.earlyStopping).to.deep.equal({ metric: 'kappa', patience: 5, minDelta: 0 });
+    expect(t.optimizer.schedule).to.deep.equal({ name: 'multistep', milestones: [0.5, 0.75], gamma: 0.1 });
+    expect(cfg.report.relative).to.deep.equal({ fraction: 0.95, of: 'final' });
+    const plain = parseExperimentYaml(withTarget('{ steps: 10 }'));
+    // absent new fields stay absent, so trial keys of existing experiments do not change
+    expect(plain.target.training.optimizer).to.deep.equal({ name: 'adam', lr: 1e-3, momentum: 0.9 });
+    expect(plain.target.training).to.not.have.any.keys('earlyStopping', 'testFrom');
+    expect(parseExperimentYaml(withTarget('{ steps: 10, optimizer: { name: sgd, schedule: cosine, nesterov: true } }')).target.training.optimizer.schedule).to.equal('cosine');
+  });
+
+  it('rejects bad values with the field path', () => {
+    const msgs = (text: string) => issuesOf(text).map((e) => e.message).join('\n');
+    expect(msgs(withTarget('{ steps: 10, optimizer: { name: adamx } }'))).to.match(/target\.training\.optimizer\.name: .*did you mean "adam" or "adamw"/);
+    expect(msgs(withTarget('{ steps: 10, evalEvery: epochs }'))).to.match(/target\.training\.evalEvery/);
+    expect(msgs(withTarget('{ steps: 10, earlyStopping: { metric: f1 } }'))).to.match(/target\.training\.earlyStopping\.metric/);
+    expect(msgs(withTarget('{ steps: 10, optimizer: { schedule: { name: multistep, milestones: [50, 75] } } }'))).to.match(/schedule\.milestones\[0\]: milestones are fractions of the run/);
   });
 });

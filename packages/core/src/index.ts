@@ -7,4 +7,5 @@ export * from './hash';
 export * from './log';
 export * from './types';
 export * from './config';
+export * from './convergence';
 export * from './kernels';

@@ -63,9 +63,11 @@ export interface CurvePoint {
   valAcc: number;
   /** Training wall-clock seconds so far, excluding evaluation time. */
   trainSeconds: number;
+  /** Validation quadratic-weighted kappa (ordinal tasks). */
+  valKappa?: number;
 }
 
-export interface Metrics {
+export interface Metrics extends ExtraMetrics {
   loss: number;
   auc: number;
   acc: number;
@@ -95,10 +97,21 @@ export interface TrialSummary extends TrainingStats {
   seed: number;
   dataset: string;
   task: TaskType;
-  /** Test metrics of the final model. */
+  /** Test metrics of the final model, or of the best validation checkpoint when `testFrom` is `best-val`. */
   test: Metrics;
   /** Last validation point. */
   finalVal: Metrics;
+  /** Which model `test` comes from (absent in records written before it existed: final). */
+  testFrom?: TestFrom;
+  /** Step and validation metrics of the best validation checkpoint, when one was tracked. */
+  bestStep?: number;
+  bestVal?: Metrics;
+  /** True when early stopping ended the run before its planned steps. */
+  stoppedEarly?: boolean;
+  /** Planned steps (`steps` is the steps run, fewer when stopped early). */
+  plannedSteps?: number;
+  /** Steps/epochs/images/seconds to threshold and area under the learning curve. */
+  convergence?: ConvergenceSummary;
   backend: string;
   params: number;
   finishedAt: string;
@@ -107,4 +120,52 @@ export interface TrialSummary extends TrainingStats {
 export interface TrialResult {
   summary: TrialSummary;
   curve: CurvePoint[];
+}
+
+// --- Training rigour: per-class metrics, best-checkpoint selection, convergence (appended) ---
+
+/**
+ * Optional metrics beyond loss/AUC/ACC. `kappa`: quadratic-weighted Cohen's kappa (ordinal
+ * tasks only). `perClassAuc`: one-vs-rest AUC per class (per label for multi-label), `null`
+ * where undefined (the class has no positives or no negatives in the split).
+ */
+export interface ExtraMetrics {
+  kappa?: number;
+  perClassAuc?: (number | null)[];
+}
+
+/** Which model the test metrics of a run come from. */
+export type TestFrom = 'final' | 'best-val';
+
+/** When the validation metric first reached a threshold; nulls and `censored` when it never did. */
+export interface ThresholdReach {
+  /** The absolute value that had to be reached (for a relative threshold: fraction × reference). */
+  threshold: number;
+  /** `absolute`, or the reference of a relative threshold: the run's `final` or `best` value. */
+  basis: 'absolute' | 'final' | 'best';
+  /** For a relative threshold: the fraction of the reference value. */
+  fraction?: number;
+  steps: number | null;
+  epochs: number | null;
+  imagesSeen: number | null;
+  trainSeconds: number | null;
+  censored: boolean;
+}
+
+/** Convergence speed of one run, read off its validation curve. */
+export interface ConvergenceSummary {
+  metric: 'auc' | 'acc';
+  /** Mean validation value over the steps covered (trapezoidal area / step span); null without a finite point. */
+  areaUnderCurve: number | null;
+  /** The absolute threshold first, then the relative one when configured. */
+  reached: ThresholdReach[];
+}
+
+// --- Sweep axes recorded per trial (appended; merges into TrialSummary above) ---
+
+export interface TrialSummary {
+  /** The target image size the trial trained at (absent in records written before sweeps had an imageSize axis). */
+  imageSize?: number;
+  /** Fraction of the target training split the trial trained on (absent = all of it); analysis groups by it. */
+  dataFraction?: number;
 }

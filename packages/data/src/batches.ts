@@ -1,8 +1,9 @@
 // Batches for training and evaluation: uint8 NHWC → float32, resized, channel-adapted and
 // normalised as (x/255 − mean)/std (MedMNIST recipe: mean 0.5, std 0.5), in a seeded order.
-import { Batch, BatchSource, ImageDataset, ImageSplit, MedtransferError, Rng, SplitName, TaskType } from '@medtransfer/core';
+import { Batch, BatchSource, ImageDataset, ImageSplit, MedtransferError, Rng, SplitName, TaskType, TransformsConfig } from '@medtransfer/core';
 import { requireSplits } from './medmnist';
 import { resizeBilinear } from './resize';
+import { Normalization, createPreprocessor, resolveNormalization } from './transforms';
 
 export interface BatchOptions {
   /** Side of the square images the model sees. */
@@ -15,6 +16,12 @@ export interface BatchOptions {
   halfPixelCenters?: boolean;
   /** Resized images are cached when they fit in this many bytes (default 1 GiB); otherwise resized per batch. */
   cacheLimitBytes?: number;
+  /** `stage.transforms`: geometry, interpolation, normalisation preset, augmentation (replaces mean/std/halfPixelCenters). */
+  transforms?: TransformsConfig;
+  /** Apply `transforms.augment` to this source's batches (training only), seeded by the epoch's shuffle seed. */
+  augment?: boolean;
+  /** Normalisation for `transforms` (default: resolved from the preset; `dataset` uses this split's statistics). */
+  normalization?: Normalization;
 }
 
 /** A BatchSource that also exposes what it produces, for models and evaluation. */
@@ -52,7 +59,7 @@ export function createBatchSource(ds: ImageDataset, split: SplitName, opts: Batc
   const tmp = new Float32Array(inPix * channels);
 
   /** Writes image `i`, fully preprocessed, into `out` at `offset`. */
-  const prepare = (i: number, out: Float32Array, offset: number): void => {
+  const basic = (i: number, out: Float32Array, offset: number): void => {
     const px = s.images.subarray(i * inPix * C, (i + 1) * inPix * C);
     if (!resize && C === channels) {
       for (let k = 0; k < outLen; k++) out[offset + k] = lut[px[k]];
@@ -78,9 +85,15 @@ export function createBatchSource(ds: ImageDataset, split: SplitName, opts: Batc
     for (let k = 0; k < outLen; k++) out[offset + k] = (out[offset + k] / 255 - mean) / std;
   };
 
+  // With transforms, one resampling pass per image does geometry and normalisation (see transforms.ts).
+  const t = opts.transforms;
+  const pre = t ? createPreprocessor(s, imageSize, channels, t, opts.normalization ?? resolveNormalization(t, channels, s)) : null;
+  const prepare = pre ? pre.prepare : basic;
+  const augmenting = !!(pre && opts.augment && t?.augment);
+
   // Resizing is the costly step, so resized images are kept (filled lazily, once each).
   const cacheBytes = s.count * outLen * 4;
-  const useCache = resize && cacheBytes <= (opts.cacheLimitBytes ?? 2 ** 30);
+  const useCache = (resize || !!pre) && !augmenting && cacheBytes <= (opts.cacheLimitBytes ?? 2 ** 30);
   const cache = useCache ? new Float32Array(s.count * outLen) : null;
   const ready = useCache ? new Uint8Array(s.count) : null;
 
@@ -107,13 +120,16 @@ export function createBatchSource(ds: ImageDataset, split: SplitName, opts: Batc
     *epoch(batchSize: number, shuffleSeed?: number): Generator<Batch> {
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new MedtransferError(`batchSize must be a positive integer, received ${batchSize}`);
       const order = shuffleSeed === undefined ? null : new Rng(shuffleSeed).permutation(s.count);
+      // Augmentation draws from its own stream, so it does not shift the order.
+      const augRng = augmenting ? new Rng(shuffleSeed ?? 0).fork('augment') : null;
       for (let start = 0; start < s.count; start += batchSize) {
         const size = Math.min(batchSize, s.count - start);
         const x = new Float32Array(size * outLen);
         const labels = new Int32Array(size * lw);
         for (let b = 0; b < size; b++) {
           const i = order ? order[start + b] : start + b;
-          fill(i, x, b * outLen);
+          if (pre && augRng) pre.augment(i, x, b * outLen, augRng);
+          else fill(i, x, b * outLen);
           labels.set(s.labels.subarray(i * lw, (i + 1) * lw), b * lw);
         }
         yield { x, shape: [size, imageSize, imageSize, channels], labels, labelWidth: lw, size };

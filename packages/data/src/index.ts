@@ -17,3 +17,45 @@ export { parseParams } from './params';
 export { createBatchSource } from './batches';
 export type { BatchOptions, ImageBatchSource } from './batches';
 export { resizeBilinear } from './resize';
+export { MEDMNIST_MD5, MEDMNIST_BASE_URL, medmnistFileName, medmnistUrl, isMedmnistSize } from './medmnist-files';
+export type { MedmnistSize } from './medmnist-files';
+export { downloadVerified, md5File, md5FileSync, quarantine, DownloadError } from './download';
+export type { DownloadFailure, DownloadOptions, DownloadResult } from './download';
+export { defaultCacheDir, medmnistCachePath, fetchMedmnist, cachedMedmnistFile } from './medmnist-cache';
+export type { FetchOptions, FetchResult } from './medmnist-cache';
+export { loadCifar10, readCifarBatch, CIFAR10_LABELS, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_RECORD, CIFAR10_VERSION } from './cifar10';
+export type { Cifar10Options } from './cifar10';
+export { cifar10ParamsSchema } from './registry';
+export { applySubset, subsetIndices, selectImages, strata, describeSubset } from './subset';
+export {
+  createPreprocessor,
+  resolveNormalization,
+  channelStats,
+  sampleAffine,
+  randomResizedBox,
+  mapChannels,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+} from './transforms';
+export type { Affine, Normalization, Preprocessor } from './transforms';
+export { createStageSources } from './stage-sources';
+export type { StageSourceOptions } from './stage-sources';
+export { decodeImage, readImageFile, fitImage, isImageFile, IMAGE_EXTENSIONS } from './image-decode';
+export type { DecodedImage, DecodeOptions } from './image-decode';
+export { decodeDicom, isDicom, DICOM_UNCOMPRESSED } from './dicom';
+export type { DicomOptions } from './dicom';
+export { loadImageFolder, SPLIT_FOLDERS } from './folder';
+export type { FolderOptions } from './folder';
+export { loadCsvManifest, labelValue, UNCERTAINTY_POLICIES } from './csv-manifest';
+export type { CsvManifestOptions, UncertaintyPolicy } from './csv-manifest';
+export { stratifiedSplit } from './stratified-split';
+export type { SplitFractions } from './stratified-split';
+export { folderParamsSchema, csvParamsSchema } from './image-datasets';
+export { buildDiskCache, openDiskDataset, diskCacheKey, DISK_CACHE_VERSION } from './disk-cache';
+export type { DiskDataset, DiskSplit, DiskCacheOptions } from './disk-cache';
+export { createDiskBatchSource } from './disk-batches';
+export type { DiskBatchOptions, DiskBatchSource } from './disk-batches';
+export { cacheImageFolder, folderItems } from './folder';
+export { cacheCsvManifest, csvItems } from './csv-manifest';
+export { buildImageSet } from './image-set';
+export type { LabelledFile, ImageSetOptions } from './image-set';

@@ -1,6 +1,6 @@
 // The twelve 2D MedMNIST datasets as data: task, channels, label names, official split sizes and
-// licence. Source: medmnist/info.py (MedMNIST v2.1; same splits in the v3 files of Zenodo record
-// 10519652); DermaMNIST's licence is CC BY-NC 4.0 as stated for its HAM10000 source images.
+// licence. Source: medmnist/info.py of medmnist 3.0.2 (the v3 files of Zenodo record 10519652; the
+// Organ{A,C,S} splits are a few images smaller than in v2.1). DermaMNIST is CC BY-NC 4.0 there.
 import type { SplitName, TaskType } from '@medtransfer/core';
 
 export interface MedmnistInfo {
@@ -179,7 +179,7 @@ export const MEDMNIST_INFO: readonly MedmnistInfo[] = [
     task: 'multi-class',
     channels: 1,
     labels: organLabels,
-    splits: { train: 34581, val: 6491, test: 17778 },
+    splits: { train: 34561, val: 6491, test: 17778 },
     license: 'CC BY 4.0',
   },
   {
@@ -189,7 +189,7 @@ export const MEDMNIST_INFO: readonly MedmnistInfo[] = [
     task: 'multi-class',
     channels: 1,
     labels: organLabels,
-    splits: { train: 13000, val: 2392, test: 8268 },
+    splits: { train: 12975, val: 2392, test: 8216 },
     license: 'CC BY 4.0',
   },
   {
@@ -199,7 +199,7 @@ export const MEDMNIST_INFO: readonly MedmnistInfo[] = [
     task: 'multi-class',
     channels: 1,
     labels: organLabels,
-    splits: { train: 13940, val: 2452, test: 8829 },
+    splits: { train: 13932, val: 2452, test: 8827 },
     license: 'CC BY 4.0',
   },
 ];

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
-import { relative } from 'node:path';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ConfigError } from '@medtransfer/core';
 import { MEDMNIST_FLAGS } from './medmnist-info';
 import { datasets, loadDataset } from './registry';
-import { BREAST_FILE, requireFile, thrown } from './test-fixtures';
+import { MEDMNIST_MD5 } from './medmnist-files';
+import { BREAST_FILE, requireFile, tempDir, thrown, u8, writeNpz } from './test-fixtures';
 
 const ctx = { path: 'target.dataset', seed: 5 };
 
@@ -12,7 +14,8 @@ describe('dataset registry', () => {
     for (const flag of MEDMNIST_FLAGS) expect(datasets.has(`medmnist/${flag}`), flag).to.equal(true);
     expect(datasets.has('synthetic/fractal')).to.equal(true);
     expect(datasets.has('synthetic/lesions')).to.equal(true);
-    expect(datasets.names()).to.have.length(14);
+    expect(datasets.names().length).to.be.at.least(15);
+    expect(datasets.has('cifar10')).to.equal(true);
   });
 
   it('an unknown name fails at <path>.name with did-you-mean', () => {
@@ -41,11 +44,34 @@ describe('dataset registry', () => {
     expect(unknown.detail).to.match(/unknown parameter "clases" for synthetic\/fractal; did you mean "classes"\? Valid parameters: classes, /);
   });
 
-  it('a MedMNIST dataset needs params.path, and a missing file says where MedMNIST files come from', () => {
-    const none = thrown(() => loadDataset({ name: 'medmnist/pneumoniamnist', params: {} }, ctx)) as ConfigError;
-    expect(none.path).to.equal('target.dataset.params.path');
-    expect(none.detail).to.match(/^missing \(required\): the .npz file to read\. .*Zenodo record 10519652/);
+  it('a MedMNIST dataset without params.path uses the cache, and names `medtransfer data get` when the file is not there', () => {
+    const tmp = tempDir();
+    try {
+      const params = { cacheDir: tmp.dir, size: 64 };
+      const none = thrown(() => loadDataset({ name: 'medmnist/pneumoniamnist', params }, ctx)) as ConfigError;
+      expect(none.path).to.equal('target.dataset.params');
+      expect(none.detail).to.contain('medtransfer data get pneumoniamnist --size 64').and.contain(join(tmp.dir, 'medmnist', 'pneumoniamnist_64.npz'));
+      expect(none.detail).to.contain('Zenodo record 10519652');
+      // A file verified earlier (its stamp records the published MD5) is loaded from the cache.
+      mkdirSync(join(tmp.dir, 'medmnist'));
+      const file = writeNpz(join(tmp.dir, 'medmnist'), 'pneumoniamnist_64.npz', {
+        test_images: u8([2, 64, 64]),
+        test_labels: { dtype: 'uint8', shape: [2, 1], data: Uint8Array.from([0, 1]) },
+      });
+      const st = statSync(file);
+      writeFileSync(`${file}.verified.json`, JSON.stringify({ md5: MEDMNIST_MD5.pneumoniamnist[64], size: st.size, mtimeMs: st.mtimeMs }));
+      const ds = loadDataset({ name: 'medmnist/pneumoniamnist', params }, ctx);
+      expect(ds.source).to.equal(file);
+      expect(ds.splits.test!.height).to.equal(64);
+      const size = thrown(() => loadDataset({ name: 'medmnist/pneumoniamnist', params: { path: file, size: 28 } }, ctx)) as ConfigError;
+      expect(size.path).to.equal('target.dataset.params.size');
+      expect(size.detail).to.contain('holds 64×64 images');
+    } finally {
+      tmp.cleanup();
+    }
+  });
 
+  it('a missing MedMNIST file says where MedMNIST files come from', () => {
     const missing = thrown(() => loadDataset({ name: 'medmnist/pneumoniamnist', params: { path: 'data/pneumoniamnist_64.npz' } }, ctx)) as ConfigError;
     expect(missing).to.be.instanceOf(ConfigError);
     expect(missing.path).to.equal('target.dataset.params.path');

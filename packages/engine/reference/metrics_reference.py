@@ -1,5 +1,8 @@
 """Reference AUC/ACC values for packages/engine/src/metrics.test.ts, computed with scikit-learn
-the way the MedMNIST evaluator does (per-class one-vs-rest roc_auc_score, ACC by argmax or at 0.5).
+the way the MedMNIST evaluator does (per-class one-vs-rest roc_auc_score, ACC by argmax or at 0.5),
+and quadratic-weighted Cohen's kappa of the argmax grades for ordinal cases
+(cohen_kappa_score(weights="quadratic", labels=range(K)): every grade keeps its distance even when
+absent from the split; null where scikit-learn gives NaN, i.e. one and the same grade everywhere).
 
 Run from the repository root with Debian's interpreter (it has numpy and scikit-learn):
     /usr/bin/python3 packages/engine/reference/metrics_reference.py > packages/engine/reference/metrics-reference.json
@@ -11,7 +14,9 @@ import json
 
 import numpy as np
 import sklearn
-from sklearn.metrics import accuracy_score, roc_auc_score
+import warnings
+
+from sklearn.metrics import accuracy_score, cohen_kappa_score, roc_auc_score
 
 rng = np.random.RandomState(20240601)
 
@@ -47,7 +52,14 @@ def softmax_case(name, task, labels, scores):
         acc = float(accuracy_score(labels, (scores[:, 1] > 0.5).astype(int)))
     else:
         acc = float(accuracy_score(labels, scores.argmax(axis=1)))
-    return {
+    extra = {}
+    if task == "ordinal":
+        k = scores.shape[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # 0/0 for a constant case: scikit-learn warns and returns NaN
+            kappa = float(cohen_kappa_score(labels, scores.argmax(axis=1), weights="quadratic", labels=list(range(k))))
+        extra["kappa"] = None if np.isnan(kappa) else kappa
+    return {**extra,
         "name": name, "task": task, "labelWidth": 1, "numOutputs": int(scores.shape[1]),
         "labels": [int(v) for v in labels], "scores": [float(v) for v in scores.reshape(-1)],
         "auc": auc, "acc": acc, "perClassAuc": per_class,
@@ -118,6 +130,23 @@ raw = rng.normal(0, 1.2, (n, 4)) + 1.3 * (labels == 1)
 scores = f32(1 / (1 + np.exp(-raw)))
 scores[:, 0] = f32(np.round(scores[:, 0], 1))  # ties in label 0
 cases.append(multilabel_case("multilabel-masked", labels, scores))
+
+# (Appended after the original cases so their random draws, and values, stay as they were.)
+# Ordinal, 5 grades, grade 3 absent from the labels and coarse scores so argmax ties occur
+# (a tie predicts the lowest grade, as numpy's argmax).
+n = 60
+y = rng.choice([0, 1, 2, 4], n, p=[0.4, 0.2, 0.25, 0.15])
+logits = rng.normal(0, 1, (n, 5))
+logits[np.arange(n), y] += 1.0
+probs = f32(np.round(softmax(logits), 1))
+cases.append(softmax_case("ordinal-absent-grade-ties", "ordinal", y, probs))
+
+# Ordinal where every label and every prediction is grade 2: kappa undefined (null), AUC undefined.
+n = 12
+y = np.full(n, 2)
+logits = rng.normal(0, 0.3, (n, 5))
+logits[:, 2] += 3.0
+cases.append(softmax_case("ordinal-constant", "ordinal", y, f32(softmax(logits))))
 
 print(json.dumps({
     "producedBy": "/usr/bin/python3 packages/engine/reference/metrics_reference.py",

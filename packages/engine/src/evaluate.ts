@@ -23,7 +23,8 @@ export function predictLogits(model: tf.LayersModel, x: tf.Tensor4D, training = 
 }
 
 /**
- * Loss, AUC and ACC of `model` on every image of `source`, in its stored order.
+ * Loss, AUC, ACC, per-class AUC (and kappa for ordinal tasks) of `model` on every image of
+ * `source`, in its stored order.
  * Loss: mean softmax cross-entropy (binary, multi-class, ordinal) or mean sigmoid
  * cross-entropy over known entries (multi-label). Metrics: see `computeMetrics`.
  */
@@ -62,5 +63,8 @@ export function evaluate(model: tf.LayersModel, source: BatchSource, opts: Evalu
     throw new MedtransferError(`batch source yielded ${seen} images in one pass but reports count ${total}`);
   }
   const m = computeMetrics(source.task, labels, labelWidth, probs, k);
-  return { loss: terms ? lossSum / terms : NaN, auc: m.auc, acc: m.acc };
+  const out: Metrics = { loss: terms ? lossSum / terms : NaN, auc: m.auc, acc: m.acc };
+  if (m.kappa !== undefined) out.kappa = m.kappa;
+  out.perClassAuc = m.perClassAuc;
+  return out;
 }

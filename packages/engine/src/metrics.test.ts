@@ -2,11 +2,12 @@
 // repository root with:
 //   /usr/bin/python3 packages/engine/reference/metrics_reference.py > packages/engine/reference/metrics-reference.json
 // (Debian python3-sklearn 1.2.1, numpy 1.24.2; the script rounds scores to float32 first).
+// Kappa: cohen_kappa_score(weights='quadratic', labels=range(K)); null = scikit-learn's NaN.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskType } from '@medtransfer/core';
-import { computeMetrics, rocAuc } from './metrics';
+import { computeMetrics, quadraticKappa, rocAuc } from './metrics';
 
 interface ReferenceCase {
   name: string;
@@ -15,9 +16,10 @@ interface ReferenceCase {
   numOutputs: number;
   labels: number[];
   scores: number[];
-  auc: number;
+  auc: number | null;
   acc: number;
   perClassAuc: (number | null)[];
+  kappa?: number | null;
 }
 
 /** chai's `.NaN` is a property assertion, which the linter reads as an unused expression. */
@@ -57,10 +59,22 @@ describe('metrics: rocAuc', () => {
 
 describe('metrics: computeMetrics against scikit-learn', () => {
   for (const c of reference.cases) {
-    it(`${c.name} (${c.task}): AUC ${c.auc.toFixed(4)}, ACC ${c.acc.toFixed(4)}`, () => {
+    const kappa = c.kappa === undefined ? '' : `, kappa ${c.kappa === null ? 'undefined' : c.kappa.toFixed(4)}`;
+    it(`${c.name} (${c.task}): AUC ${c.auc === null ? 'undefined' : c.auc.toFixed(4)}, ACC ${c.acc.toFixed(4)}${kappa}`, () => {
       const m = computeMetrics(c.task, Int32Array.from(c.labels), c.labelWidth, Float32Array.from(c.scores), c.numOutputs);
-      expect(m.auc).to.be.closeTo(c.auc, 1e-12);
+      if (c.auc === null) expectNaN(m.auc, 'AUC');
+      else expect(m.auc).to.be.closeTo(c.auc, 1e-12);
       expect(m.acc).to.be.closeTo(c.acc, 1e-12);
+      // per-class AUC as returned (null where undefined), not recomputed
+      expect(m.perClassAuc).to.have.length(c.perClassAuc.length);
+      m.perClassAuc.forEach((a, j) => {
+        const r = c.perClassAuc[j];
+        if (r === null) expect(a, `class ${j}`).to.equal(null);
+        else expect(a, `class ${j}`).to.be.closeTo(r, 1e-12);
+      });
+      if (c.kappa === undefined) expect(m.kappa).to.equal(undefined);
+      else if (c.kappa === null) expectNaN(m.kappa as number, 'kappa');
+      else expect(m.kappa).to.be.closeTo(c.kappa, 1e-12);
     });
   }
 
@@ -85,10 +99,44 @@ describe('metrics: computeMetrics against scikit-learn', () => {
 
   it('the reference covers ties, an absent class and masked multi-label entries', () => {
     const names = reference.cases.map((c) => c.name);
-    expect(names).to.include.members(['binary-ties', 'multiclass-3', 'multiclass-absent-class', 'multilabel-masked', 'ordinal-5']);
+    expect(names).to.include.members(['binary-ties', 'multiclass-3', 'multiclass-absent-class', 'multilabel-masked', 'ordinal-5', 'ordinal-absent-grade-ties', 'ordinal-constant']);
+    expect(reference.cases.filter((c) => typeof c.kappa === 'number')).to.have.length.greaterThan(1);
     const ml = reference.cases.find((c) => c.name === 'multilabel-masked')!;
     expect(ml.labels.filter((v) => v === -1).length).to.be.greaterThan(0);
     expect(reference.cases.find((c) => c.name === 'multiclass-absent-class')!.perClassAuc).to.include(null);
+  });
+});
+
+describe('metrics: quadratic-weighted kappa', () => {
+  it('is 1 for perfect agreement, 0 for independent grades, and weighs distance quadratically', () => {
+    expect(quadraticKappa([0, 1, 2, 3], [0, 1, 2, 3], 4)).to.equal(1);
+    // predictions independent of the truth: observed = expected disagreement
+    expect(quadraticKappa([0, 0, 1, 1], [0, 1, 0, 1], 2)).to.equal(0);
+    const near = quadraticKappa([0, 1, 2, 3, 4], [1, 1, 2, 3, 4], 5);
+    const far = quadraticKappa([0, 1, 2, 3, 4], [4, 1, 2, 3, 4], 5);
+    expect(near).to.be.greaterThan(far);
+  });
+
+  it('uses every grade of the task, not only those present (an absent grade keeps its distance)', () => {
+    // grades 0, 1 and 3 of 4: re-indexing the present grades would make 1 → 3 a distance of 1
+    const truth = [0, 1, 3, 3, 1, 0];
+    const pred = [0, 3, 3, 1, 1, 0];
+    const k = quadraticKappa(truth, pred, 4);
+    // by hand: Σ w·O = (1,3) + (3,1) = 4 + 4 = 8; row and column sums [2, 2, 0, 2], so
+    // Σ w·E = 2·(1 + 9 + 4)·4 / 6 = 112/6 → κ = 1 − 48/112. Re-indexed grades would give 0.75.
+    expect(k).to.be.closeTo(1 - 48 / 112, 1e-12);
+  });
+
+  it('is NaN (undefined), not an error, when truth and predictions are one and the same grade', () => {
+    expectNaN(quadraticKappa([2, 2, 2], [2, 2, 2], 5));
+    expectNaN(quadraticKappa([], [], 5));
+    expect(() => quadraticKappa([0, 5], [0, 1], 5)).to.throw(/entry 1 has grades 5, 1/);
+  });
+
+  it('is only reported for ordinal tasks', () => {
+    const scores = Float32Array.from([0.8, 0.1, 0.1, 0.1, 0.8, 0.1, 0.1, 0.1, 0.8]);
+    expect(computeMetrics('multi-class', Int32Array.from([0, 1, 2]), 1, scores, 3).kappa).to.equal(undefined);
+    expect(computeMetrics('ordinal', Int32Array.from([0, 1, 2]), 1, scores, 3).kappa).to.equal(1);
   });
 });
 

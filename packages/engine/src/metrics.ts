@@ -7,6 +7,10 @@ import { MedtransferError } from '@medtransfer/core';
 export interface ScoreMetrics {
   auc: number;
   acc: number;
+  /** One-vs-rest AUC per class (per label for multi-label); null where undefined (see computeMetrics). */
+  perClassAuc: (number | null)[];
+  /** Ordinal tasks: quadratic-weighted Cohen's kappa of the argmax grades (see quadraticKappa). */
+  kappa?: number;
 }
 
 /**
@@ -85,13 +89,53 @@ function checkShapes(task: TaskType, labels: Int32Array, labelWidth: number, sco
   return n;
 }
 
+const toNullable = (values: number[]): (number | null)[] => values.map((v) => (Number.isNaN(v) ? null : v));
+
+/**
+ * Quadratic-weighted Cohen's kappa between true grades and predicted grades 0…k−1:
+ * κ = 1 − Σ w·O / Σ w·E with w_ij = (i − j)², O the k×k confusion counts and E the outer
+ * product of its row and column sums divided by n. All k grades enter the weights, whether
+ * or not they occur in the split (scikit-learn's `cohen_kappa_score(..., weights='quadratic',
+ * labels=range(k))`; without `labels` scikit-learn would re-index the grades present, so an
+ * absent grade would shrink the distances). NaN when Σ w·E = 0, i.e. the true and predicted
+ * grades are all one and the same grade (chance agreement is perfect, kappa undefined), and for
+ * an empty split.
+ */
+export function quadraticKappa(truth: ArrayLike<number>, predicted: ArrayLike<number>, k: number): number {
+  const n = truth.length;
+  if (predicted.length !== n) throw new MedtransferError(`quadraticKappa: ${n} true grades but ${predicted.length} predictions`);
+  const o = new Float64Array(k * k);
+  const rows = new Float64Array(k);
+  const cols = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    const a = truth[i];
+    const b = predicted[i];
+    if (!(a >= 0 && a < k && b >= 0 && b < k)) throw new MedtransferError(`quadraticKappa: entry ${i} has grades ${a}, ${b}; grades must be 0…${k - 1}`);
+    o[a * k + b]++;
+    rows[a]++;
+    cols[b]++;
+  }
+  let observed = 0;
+  let expected = 0;
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b < k; b++) {
+      const w = (a - b) ** 2;
+      observed += w * o[a * k + b];
+      expected += (w * rows[a] * cols[b]) / n;
+    }
+  }
+  return expected > 0 ? 1 - observed / expected : NaN;
+}
+
 /** Binary, multi-class and ordinal: labels are class indices, scores are class probabilities. */
 function classMetrics(task: TaskType, labels: Int32Array, scores: Float32Array, n: number, k: number): ScoreMetrics {
   let correct = 0;
+  const predicted = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
     // `>` keeps the first of equal maxima (numpy argmax); NaN never wins
     for (let c = 1; c < k; c++) if (scores[i * k + c] > scores[i * k + best]) best = c;
+    predicted[i] = best;
     if (best === labels[i]) correct++;
   }
   const acc = n ? correct / n : NaN;
@@ -104,10 +148,13 @@ function classMetrics(task: TaskType, labels: Int32Array, scores: Float32Array, 
     }
     return rocAuc(column, isPos);
   };
-  if (task === 'binary') return { auc: aucOf(1), acc };
   const perClass: number[] = [];
   for (let c = 0; c < k; c++) perClass.push(aucOf(c));
-  return { auc: meanDefined(perClass), acc };
+  const perClassAuc = toNullable(perClass);
+  if (task === 'binary') return { auc: perClass[1], acc, perClassAuc };
+  const m: ScoreMetrics = { auc: meanDefined(perClass), acc, perClassAuc };
+  if (task === 'ordinal') m.kappa = quadraticKappa(labels, predicted, k);
+  return m;
 }
 
 /** Multi-label: per-label AUC and ACC at 0.5 over the unmasked entries (label -1 = unknown). */
@@ -131,7 +178,7 @@ function multiLabelMetrics(labels: Int32Array, scores: Float32Array, n: number, 
     aucs.push(rocAuc(column, isPos, keep));
     accs.push(keep.length ? correct / keep.length : NaN);
   }
-  return { auc: meanDefined(aucs), acc: meanDefined(accs) };
+  return { auc: meanDefined(aucs), acc: meanDefined(accs), perClassAuc: toNullable(aucs) };
 }
 
 /**
@@ -140,9 +187,12 @@ function multiLabelMetrics(labels: Int32Array, scores: Float32Array, n: number, 
  * - multi-class, ordinal: AUC = mean one-vs-rest AUC over classes; ACC by argmax.
  * - multi-label: AUC = mean per-label AUC; ACC per label at 0.5, then averaged; label entries
  *   -1 are masked out of both.
- * A class (or label) without positives or without negatives in `labels` has no AUC: it is left
- * out of the mean, and the AUC is NaN only when every class is undefined. Non-finite scores
- * (a diverged model) give NaN AUC.
+ * - ordinal also: `kappa`, quadratic-weighted Cohen's kappa of the argmax grades (`quadraticKappa`).
+ * A class (or label) without positives or without negatives in `labels` has no AUC: it is null
+ * in `perClassAuc`, left out of the mean, and the AUC is NaN only when every class is
+ * undefined. Tied scores share average ranks (half credit per tied positive/negative pair);
+ * tied maxima in a row predict the lowest class index. Non-finite scores (a diverged model)
+ * give NaN AUC and null per-class AUCs.
  *
  * @param labels `n × labelWidth` class indices (labelWidth 1) or 0/1/-1 label entries.
  * @param scores `n × numOutputs` probabilities (softmax for class tasks, sigmoid for multi-label).
@@ -169,5 +219,5 @@ export function computeMetrics(
       throw new MedtransferError(`computeMetrics: unknown task "${String(task)}"; valid: binary, multi-class, ordinal, multi-label`);
   }
   // rocAuc is NaN for a non-finite column, which the mean would silently skip as "undefined"
-  return scores.every(Number.isFinite) ? m : { auc: NaN, acc: m.acc };
+  return scores.every(Number.isFinite) ? m : { ...m, auc: NaN, perClassAuc: m.perClassAuc.map(() => null) };
 }

@@ -1,5 +1,5 @@
 // What a training run reports while it runs (per step) and when it ends; the CLI formats it.
-import type { CurvePoint, Metrics, TrainingStats } from '@medtransfer/core';
+import type { CurvePoint, Metrics, TestFrom, TrainingStats } from '@medtransfer/core';
 
 /** Reported after every optimiser step. */
 export interface TrainProgress {
@@ -18,8 +18,18 @@ export interface TrainProgress {
   etaSeconds: number;
 }
 
-/** What `train` returns. `test` and `finalVal` are metrics of the final model (not the best checkpoint). */
+/**
+ * What `train` returns. `finalVal` is the last validation (final model); `test` is of the model
+ * named by `testFrom`. `steps` counts the steps run (fewer than `plannedSteps` when stopped early).
+ */
 export interface TrainResult extends TrainingStats {
+  plannedSteps: number;
+  stoppedEarly: boolean;
+  /** `best-val`: the best validation checkpoint was restored into the model before testing. */
+  testFrom: TestFrom;
+  /** Step and validation metrics of the best validation, when best-validation tracking was on. */
+  bestStep?: number;
+  bestVal?: Metrics;
   curve: CurvePoint[];
   /** Test metrics of the final model, when a test split was given. */
   test?: Metrics;

@@ -1,12 +1,17 @@
 // The training loop: seeded data order, one optimiser step per batch inside tf.tidy, validation
-// every `evalEvery` steps (a learning-curve point), test metrics of the final model at the end.
+// every `evalEvery` steps (a learning-curve point), learning-rate schedule, gradient clipping,
+// best-validation tracking and early stopping, test metrics of the final or best model at the end.
 import * as tf from '@tensorflow/tfjs';
-import type { Batch, BatchSource, CurvePoint, Metrics, TrainingConfig } from '@medtransfer/core';
+import type { Batch, BatchSource, CurvePoint, Metrics, TestFrom, TrainingConfig } from '@medtransfer/core';
 import { ConfigError, MedtransferError, Rng, unknownNameMessage } from '@medtransfer/core';
 import { evaluate, predictLogits } from './evaluate';
 import { checkOutputWidth, labelTensors, lossTensor } from './losses';
+import { clipGradients } from './clip';
+import { type BestState, BestTracker } from './early-stopping';
 import { createOptimizer } from './optimizers';
+import { learningRateAt } from './schedules';
 import type { TrainProgress, TrainResult } from './progress';
+import { type CheckpointOptions, type DataPosition, TrainCheckpointer, runFingerprint } from './train-state';
 
 export interface TrainOptions {
   /** Outputs logits: one per class (binary: 2), or one per label (multi-label). */
@@ -19,11 +24,18 @@ export interface TrainOptions {
   seed: number;
   /** Names of the layers whose weights are trained (nested models are searched); default all. */
   trainableLayers?: string[];
+  /**
+   * Learning-rate multiplier per layer name (nested models are searched), e.g. the layers of
+   * pretrained groups at 0.1; layers not named train at the scheduled rate (× 1).
+   */
+  layerLrMultipliers?: Record<string, number>;
   /** Called after every step. */
   onProgress?: (p: TrainProgress) => void;
   /** Called after every validation. */
   onEval?: (point: CurvePoint) => void;
   signal?: AbortSignal;
+  /** Save a resumable state every `every` steps in `dir`, and resume from it (train-state.ts). */
+  checkpoint?: CheckpointOptions;
 }
 
 /** Thrown when `signal` aborts a run; carries the curve recorded so far. */
@@ -56,15 +68,20 @@ export function passSeed(seed: number, pass: number): number {
  * `batchSize` images and steps × batchSize = images seen; the reshuffle means no image is
  * left out systematically.
  */
-function* trainBatches(source: BatchSource, batchSize: number, seed: number): Generator<Batch> {
-  for (let pass = 0; ; pass++) {
-    let yielded = false;
+function* trainBatches(source: BatchSource, batchSize: number, seed: number, position: DataPosition): Generator<Batch> {
+  // `position` is updated in place (a checkpoint saves it) and, on resume, says where to start
+  const start = { ...position };
+  for (let pass = start.pass; ; pass++) {
+    let taken = 0;
     for (const batch of source.epoch(batchSize, passSeed(seed, pass))) {
       if (batch.size < batchSize && source.count >= batchSize) continue;
-      yielded = true;
+      taken++;
+      if (pass === start.pass && taken <= start.batch) continue; // trained on before the checkpoint
+      position.pass = pass;
+      position.batch = taken;
       yield batch;
     }
-    if (!yielded) throw new MedtransferError(`the training split yielded no batch in pass ${pass} (count ${source.count})`);
+    if (!taken) throw new MedtransferError(`the training split yielded no batch in pass ${pass} (count ${source.count})`);
   }
 }
 
@@ -105,14 +122,41 @@ export function trainableVariables(model: tf.LayersModel, layerNames?: string[])
   return vars;
 }
 
+/** Steps between validations: `evalEvery`, or the steps of one pass for `epoch`. */
+export function evalInterval(training: TrainingConfig, trainCount: number): number {
+  if (training.evalEvery !== 'epoch') return training.evalEvery;
+  // a pass skips its incomplete last batch (see trainBatches), unless the split is smaller than a batch
+  return trainCount >= training.batchSize ? Math.floor(trainCount / training.batchSize) : 1;
+}
+
+/** Which model the test metrics come from: `testFrom`, else best-val with early stopping, else final. */
+export function resolveTestFrom(training: TrainingConfig): TestFrom {
+  return training.testFrom ?? (training.earlyStopping ? 'best-val' : 'final');
+}
+
+/** Variable name → learning-rate multiplier, from multipliers per layer name. */
+export function variableLrMultipliers(model: tf.LayersModel, byLayer: Record<string, number> = {}): Map<string, number> {
+  const root = model as unknown as Container;
+  const out = new Map<string, number>();
+  for (const [name, mult] of Object.entries(byLayer)) {
+    const layer = findLayer(root, name);
+    if (!layer) throw new ConfigError(`layerLrMultipliers.${name}`, unknownNameMessage('layer', name, allLayerNames(root)));
+    if (!(mult >= 0) || !Number.isFinite(mult)) throw new ConfigError(`layerLrMultipliers.${name}`, `a multiplier must be a number ≥ 0, received ${mult}`);
+    for (const w of layer.trainableWeights) out.set((w.read() as tf.Variable).name, mult);
+  }
+  return out;
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const now = () => performance.now() / 1000;
 
 /**
  * Trains `model` in place. Each step runs the model in training mode (batch norm uses batch
  * statistics and updates its moving averages) and applies one optimiser update to the
- * trainable variables. Validation runs every `training.evalEvery` steps and after the last
- * step; test metrics come from the final model. The optimiser is disposed before returning.
+ * trainable variables at the scheduled rate, after clipping. Validation runs every
+ * `evalEvery` steps (or epoch) and after the last step; early stopping may end the run after a
+ * validation. Test metrics come from the final model, or from the best validation checkpoint
+ * (restored into `model`) when `testFrom` is best-val. The optimiser is disposed before returning.
  */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { model, training, signal } = opts;
@@ -122,26 +166,57 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const steps = totalSteps(training, opts.train.count);
   const vars = trainableVariables(model, opts.trainableLayers);
   const numOutputs = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
+  const evalEvery = evalInterval(training, opts.train.count);
+  if (training.earlyStopping?.metric === 'kappa' && task !== 'ordinal') {
+    // kappa would be NaN at every validation: no best, and patience would stop the run blindly
+    throw new ConfigError('training.earlyStopping.metric', `kappa is defined for ordinal tasks only, and this task is ${task}; use auc, acc or loss`);
+  }
+  const lrMultipliers = variableLrMultipliers(model, opts.layerLrMultipliers);
+  const clip = { clipNorm: training.optimizer.clipNorm, clipValue: training.optimizer.clipValue };
   const optimizer = createOptimizer(training.optimizer);
-  const batches = trainBatches(opts.train, batchSize, opts.seed);
+  optimizer.setLrMultipliers(lrMultipliers);
+  const { checkpoint } = opts;
+  const ckpt = checkpoint && new TrainCheckpointer(checkpoint, runFingerprint(model, { training, seed: opts.seed, trainCount: opts.train.count, valCount: opts.val.count, trainableLayers: opts.trainableLayers, key: checkpoint.key }));
+  const resumed = await ckpt?.restore(model, optimizer).catch((err: unknown) => {
+    optimizer.dispose();
+    throw err;
+  });
+  const position: DataPosition = resumed?.loop.position ?? { pass: 0, batch: 0 };
+  const batches = trainBatches(opts.train, batchSize, opts.seed, position);
 
-  const curve: CurvePoint[] = [];
-  let imagesSeen = 0;
-  let trainSeconds = 0;
-  let evalSeconds = 0;
-  let lossSinceEval = 0;
-  let stepsSinceEval = 0;
-  let lastVal: Metrics | undefined;
+  const curve: CurvePoint[] = resumed?.loop.curve ?? [];
+  let imagesSeen = resumed?.loop.imagesSeen ?? 0;
+  let trainSeconds = resumed?.loop.trainSeconds ?? 0;
+  let evalSeconds = resumed?.loop.evalSeconds ?? 0;
+  let lossSinceEval = resumed?.loop.lossSinceEval ?? 0;
+  let stepsSinceEval = resumed?.loop.stepsSinceEval ?? 0;
+  let lastVal: Metrics | undefined = resumed?.loop.lastVal;
+  const firstStep = (resumed?.loop.step ?? 0) + 1;
+  // best validation checkpoint: tracked for early stopping or for test-from-best; its weights
+  // are copies held in memory (and saved with training checkpoints)
+  const testFrom = resolveTestFrom(training);
+  const es = training.earlyStopping;
+  const tracker =
+    es || testFrom === 'best-val'
+      ? new BestTracker({ metric: es?.metric ?? 'auc', patience: es?.patience, minDelta: es?.minDelta ?? 0 }, resumed?.loop.extra?.best as BestState | undefined)
+      : undefined;
+  let bestWeights: tf.Tensor[] | undefined = resumed?.extraTensors.best;
+  let stoppedEarly = false;
+  let lastStep = firstStep - 1;
   try {
-    for (let step = 1; step <= steps; step++) {
+    for (let step = firstStep; step <= steps; step++) {
       if (signal?.aborted) throw new TrainingAbortedError(step - 1, curve, signal.reason);
       const t0 = now();
       const batch = batches.next().value as Batch;
-      if (step === 1) checkOutputWidth(task, numOutputs, opts.train.numClasses, batch.labelWidth);
+      if (step === firstStep) checkOutputWidth(task, numOutputs, opts.train.numClasses, batch.labelWidth);
       const lossT = tf.tidy(() => {
         const x = tf.tensor4d(batch.x, batch.shape);
         const labels = labelTensors(task, batch, numOutputs);
-        return optimizer.minimize(() => lossTensor(task, predictLogits(model, x, true), labels), true, vars) as tf.Scalar;
+        // the rate is a function of the step only, so a resumed run continues the schedule exactly
+        optimizer.learningRate = learningRateAt(training.optimizer, step, steps);
+        const { value, grads } = optimizer.computeGradients(() => lossTensor(task, predictLogits(model, x, true), labels), vars);
+        optimizer.applyGradients(clipGradients(grads, clip));
+        return value;
       });
       const loss = lossT.dataSync()[0];
       lossT.dispose();
@@ -149,8 +224,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       imagesSeen += batch.size;
       lossSinceEval += loss;
       stepsSinceEval++;
+      lastStep = step;
 
-      if (step % training.evalEvery === 0 || step === steps) {
+      if (step % evalEvery === 0 || step === steps) {
         const e0 = now();
         lastVal = evaluate(model, opts.val, { batchSize });
         evalSeconds += now() - e0;
@@ -163,15 +239,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           valAuc: lastVal.auc,
           valAcc: lastVal.acc,
           trainSeconds,
+          ...(lastVal.kappa === undefined ? {} : { valKappa: lastVal.kappa }),
         };
         curve.push(point);
         lossSinceEval = 0;
         stepsSinceEval = 0;
         opts.onEval?.(point);
+        if (tracker?.observe(step, lastVal)) {
+          tf.dispose(bestWeights);
+          bestWeights = model.getWeights().map((w) => tf.keep(w.clone()));
+        }
+        stoppedEarly = !!tracker?.shouldStop && step < steps;
       }
 
       if (opts.onProgress) {
-        const evalsLeft = Math.floor(steps / training.evalEvery) - curve.length + (steps % training.evalEvery ? 1 : 0);
+        const evalsLeft = Math.floor(steps / evalEvery) - curve.length + (steps % evalEvery ? 1 : 0);
         const etaSeconds = (steps - step) * (trainSeconds / step) + (curve.length ? evalsLeft * (evalSeconds / curve.length) : 0);
         opts.onProgress({
           step,
@@ -183,21 +265,39 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           etaSeconds,
         });
       }
+      if (stoppedEarly) break;
+      if (ckpt?.due(step, steps)) {
+        const extra = tracker ? { best: tracker.state } : undefined;
+        await ckpt.save(
+          model,
+          optimizer,
+          { step, position: { ...position }, curve, imagesSeen, trainSeconds, evalSeconds, lossSinceEval, stepsSinceEval, lastVal, extra },
+          bestWeights ? { best: bestWeights } : {},
+        );
+      }
       // let progress output flush and abort signals arrive between steps
       await yieldToEventLoop();
     }
 
+    // test (and the model left in place) from the best validation checkpoint when asked
+    const restoreBest = testFrom === 'best-val' && bestWeights !== undefined;
+    if (restoreBest) model.setWeights(bestWeights as tf.Tensor[]);
     let test: Metrics | undefined;
     if (opts.test) {
       const e0 = now();
       test = evaluate(model, opts.test, { batchSize });
       evalSeconds += now() - e0;
     }
+    ckpt?.finish();
     return {
       curve,
       test,
       finalVal: lastVal as Metrics,
-      steps,
+      steps: lastStep,
+      plannedSteps: steps,
+      stoppedEarly,
+      testFrom: restoreBest ? 'best-val' : 'final',
+      ...(tracker?.state.bestStep != null ? { bestStep: tracker.state.bestStep, bestVal: tracker.state.bestVal } : {}),
       imagesSeen,
       trainSeconds,
       evalSeconds,
@@ -206,6 +306,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     };
   } finally {
     optimizer.dispose();
+    tf.dispose(bestWeights);
     batches.return(undefined);
   }
 }

@@ -3,3 +3,19 @@ export * from './plan';
 export * from './run';
 export * from './store';
 export * from './experiment';
+// The data commands of the CLI reach the data package through the runner (cli depends on runner only).
+export { fetchMedmnist, defaultCacheDir, medmnistCachePath, MEDMNIST_FLAGS, MEDMNIST_SIZES } from '@medtransfer/data';
+// Store robustness and scale-out: per-stage locks, failures, status, shards, SLURM, export, merge.
+export { LOCK_FILE, ATTEMPTS_FILE, type LockInfo, type LockTiming, type LockState, lockTiming, inspectLock, acquireLock, readAttempts, StageLock } from './lock';
+export { type TaskOutcome, isFinished } from './claim';
+export { type Shard, shardOf, parseShard } from './shard';
+export * from './status';
+export * from './export';
+export * from './merge';
+export * from './slurm';
+export { machineInfo, type MachineInfo } from './machine';
+export * from './trial-weights';
+export * from './similarity';
+export * from './transfusion-figures';
+// The similarity and figures commands of the CLI name these analysis values (cli depends on runner only).
+export { SIMILARITY_METRICS, type SimilarityMetric } from '@medtransfer/analysis';

@@ -75,7 +75,7 @@ describe('trialKey', () => {
     expect(trialKey(p.config, t, 'data-b', 'src-1')).to.not.equal(k);
     expect(trialKey(p.config, { ...t, seed: 9 }, 'data-a', 'src-1')).to.not.equal(k);
     const changed = plan(base.replace('target:\n  dataset: synthetic/lesions\n  training: { steps: 5 }', 'target:\n  dataset: synthetic/lesions\n  training: { steps: 6 }'));
-    expect(trialKey(changed.config, t, 'data-a', 'src-1')).to.not.equal(k);
+    expect(trialKey(changed.config, changed.trials[0], 'data-a', 'src-1')).to.not.equal(k);
   });
 
   it('ignores the source checkpoint for scratch trials and uses it for pretrained ones', () => {
@@ -106,6 +106,16 @@ describe('planExperiment init strategies', () => {
   it('refuses an input size the backbone cannot take, before anything runs', () => {
     const msg = issues(base.replace('backbone: [cbr-tiny, { name: cbr-small, params: { padding: same } }]', 'backbone: [inception-v3]'));
     expect(msg).to.contain('target.imageSize: inception-v3 needs inputs of at least 75×75 px, but target.imageSize is 28');
+  });
+
+  it('reads the slim init with its defaults and names its trials', () => {
+    const p = plan(base.replace('init: [scratch, pretrained]', 'init: [{ slim: { keep: 2 } }, { slim: { keep: 1, top: depthwise, blocks: 3, filters: 64 } }]').replace('seeds: [1, 2]', 'seeds: [1]'));
+    expect(p.trials[0].strategy).to.deep.equal({ kind: 'slim', keep: 2, top: 'cbr', blocks: 2, filters: 256 });
+    expect(p.trials.slice(0, 2).map((t) => t.init)).to.deep.equal(['slim-2-cbr', 'slim-1-depthwise-b3-f64']);
+    expect(p.sourceBackbones).to.have.length(2);
+    const misspelt = issues(base.replace('init: [scratch, pretrained]', 'init: [{ slim: { kep: 1, top: dw } }]'));
+    expect(misspelt).to.contain('sweep.init[0].slim.kep: unknown key "kep"; did you mean "keep"');
+    expect(misspelt).to.contain('sweep.init[0].slim.top: unknown value "dw". Valid value names: cbr, depthwise');
   });
 
   it('refuses the same strategy twice', () => {

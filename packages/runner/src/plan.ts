@@ -1,5 +1,5 @@
-// Expands an experiment into trials (backbone × init × seed) with stable names, and checks
-// every registry name with its config path before anything runs.
+// Expands an experiment into trials (the sweep's axes, see sweep.ts) with stable names and keys,
+// and checks every registry name and input size with its config path before anything runs.
 import {
   ComponentRef,
   InitConfig,
@@ -7,13 +7,25 @@ import {
   ConfigIssuesError,
   ExperimentConfig,
   StageConfig,
-  canonicalJson,
   normalizeComponent,
   runName,
   stableHash,
 } from '@medtransfer/core';
 import { datasets } from '@medtransfer/data';
-import { InitStrategy, backbones, minInputSize, needsPretrained, strategyId } from '@medtransfer/zoo';
+import {
+  InitStrategy,
+  SLIM_DEFAULTS,
+  WeightSourceSpec,
+  backbones,
+  checkWeightSource,
+  minInputSize,
+  needsPretrained,
+  splitBackboneWeights,
+  strategyId,
+} from '@medtransfer/zoo';
+import { SweepPoint, backboneId, expandSweep } from './sweep';
+
+export { backboneId } from './sweep';
 
 // The project version is part of every key: a new release reruns rather than mixing results.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -29,17 +41,40 @@ export const DATA_SEED = 0;
 export const SOURCE_SEED = 0;
 
 export interface PlannedTrial {
-  /** benchopt-style run name: `target[backbone=cbr-small,init=scratch,seed=1]`. */
+  /**
+   * benchopt-style run name: `target[backbone=cbr-small,init=scratch,seed=1]`; swept
+   * `imageSize` and `dataFraction` join it (`target[backbone=…,dataFraction=0.1,imageSize=64,…]`).
+   */
   name: string;
   /** Folder name under results/<experiment>/. */
   dir: string;
   backbone: ComponentRef;
+  /** The architecture: `backbone` without `params.weights` (what createModel builds). */
+  model: ComponentRef;
+  /** External pretrained weights (`params.weights`), used instead of the source stage. */
+  weights?: WeightSourceSpec;
+  /** Where the backbone sits in the file, for errors (`sweep.backbone[1]`). */
+  backbonePath: string;
   /** Strategy identifier: `scratch`, `pretrained`, `transfusion-2`, `mean-var-nobn`, … */
   init: string;
   strategy: InitStrategy;
   /** Where the init sits in the file, for errors (`sweep.init[2]`). */
   initPath: string;
   seed: number;
+  /** The target's image size for this trial (`sweep.imageSize`, a tied row, or `target.imageSize`). */
+  imageSize: number;
+  /** The fraction of the target training split (`sweep.dataFraction`, or `target.subset.fraction`); absent = all. */
+  dataFraction?: number;
+  /** The resolved target stage of this trial: its imageSize and subset filled in. */
+  target: StageConfig;
+}
+
+/** A combination the sweep lists but `sweep.skip` removes. */
+export interface SkippedTrial {
+  name: string;
+  reason: string;
+  /** The skip entry that removed it (`sweep.skip[0]`). */
+  path: string;
 }
 
 /** The zoo strategy an `init` entry of the file names. */
@@ -49,20 +84,20 @@ export function toStrategy(init: InitConfig): InitStrategy {
   }
   if ('transfusion' in init) return { kind: 'transfusion', k: init.transfusion };
   if ('frozen' in init) return { kind: 'frozen', k: init.frozen };
+  if ('slim' in init) return { kind: 'slim', ...SLIM_DEFAULTS, ...init.slim };
   return { kind: 'mean-var', batchNorm: init['mean-var'].batchNorm };
 }
 
 export interface Plan {
   config: ExperimentConfig;
   file: string;
-  /** Backbones that need a source checkpoint (those with a pretrained trial), in sweep order. */
+  /**
+   * Backbones that need a source checkpoint (those with a pretrained trial and no
+   * `params.weights`), in sweep order.
+   */
   sourceBackbones: ComponentRef[];
   trials: PlannedTrial[];
-}
-
-/** Short identifier for a backbone with parameters: `cbr-small` or `cbr-small-<hash>`. */
-export function backboneId(ref: ComponentRef): string {
-  return Object.keys(ref.params).length ? `${ref.name}-${stableHash(ref.params, 6)}` : ref.name;
+  skipped: SkippedTrial[];
 }
 
 export function planExperiment(config: ExperimentConfig, file: string): Plan {
@@ -75,26 +110,32 @@ export function planExperiment(config: ExperimentConfig, file: string): Plan {
       else throw err;
     }
   };
-  const refs = config.sweep.backbone.map(normalizeComponent);
-  refs.forEach((ref, i) => {
-    const path = `sweep.backbone[${i}]`;
-    check(() => backbones.get(ref.name, `${path}${typeof config.sweep.backbone[i] === 'string' ? '' : '.name'}`));
+  const sweep = expandSweep(config, file, toStrategy);
+  if (sweep.issues.length) throw new ConfigIssuesError(file, sweep.issues);
+  const { points } = sweep;
+  const pretrainedOf = (b: number) => points.filter((p) => p.backbone === sweep.backbones[b] && needsPretrained(p.init.strategy));
+  // `params.weights` is not an architecture param: split it off before the backbone sees its params.
+  const split = sweep.backbones.map((entry, i) => {
+    let parts: { model: ComponentRef; weights?: WeightSourceSpec } = { model: entry.value };
+    check(() => (parts = splitBackboneWeights(entry.value, entry.path)));
+    const weights = parts.weights;
+    // A missing weight file is reported now, before anything trains; it is read (and fingerprinted) when the run starts.
+    if (weights && pretrainedOf(i).length) check(() => checkWeightSource(weights, entry.path));
+    return parts;
+  });
+  // Backbones whose pretrained trials take their weights from the source stage (no params.weights).
+  const sourceIdx = sweep.backbones.map((_, i) => i).filter((i) => !split[i].weights && pretrainedOf(i).length > 0);
+  sweep.backbones.forEach((entry, i) => {
+    const ref = entry.value;
+    check(() => backbones.get(ref.name, `${entry.path}${entry.mapping ? '.name' : ''}`));
     if (!backbones.has(ref.name)) return;
-    // Refuse sizes a backbone cannot take (e.g. Inception-v3 below 75 px) before anything trains.
+    // Refuse sizes a backbone cannot take (e.g. Inception-v3 below 75 px) before anything trains, unless skipped.
     let min = 0;
-    check(() => (min = minInputSize(ref, `${path}.params`)));
-    const pretrains = config.sweep.init.map(toStrategy).some(needsPretrained);
-    for (const [key, stage] of [['source', pretrains ? config.source : undefined], ['target', config.target]] as const) {
-      if (stage && stage.imageSize < min) {
-        issues.push(
-          new ConfigError(
-            `${key}.imageSize`,
-            `${ref.name} needs inputs of at least ${min}×${min} px, but ${key}.imageSize is ${stage.imageSize}; raise imageSize to ≥ ${min} or choose another backbone (e.g. a "small" stem where the backbone offers one)`,
-            file,
-          ),
-        );
-      }
-    }
+    check(() => (min = minInputSize(split[i].model, `${entry.path}.params`)));
+    if (sourceIdx.includes(i) && config.source && config.source.imageSize < min) issues.push(tooSmall(ref.name, min, 'source.imageSize', config.source.imageSize, false, file));
+    const sizes = new Map<string, number>();
+    for (const p of points) if (p.backbone === entry && p.imageSize.value < min) sizes.set(p.imageSize.path, p.imageSize.value);
+    for (const [path, size] of sizes) issues.push(tooSmall(ref.name, min, path, size, path !== 'target.imageSize' || sweep.backbones.length > 1, file));
   });
   const stages: Array<[string, StageConfig | undefined]> = [
     ['source', config.source],
@@ -106,16 +147,18 @@ export function planExperiment(config: ExperimentConfig, file: string): Plan {
     const path = `${key}.dataset${typeof stage.dataset === 'string' ? '' : '.name'}`;
     check(() => datasets.get(ref.name, path));
   }
-  const strategies = config.sweep.init.map(toStrategy);
-  const pretrainedIndex = strategies.findIndex(needsPretrained);
-  const wantsPretrained = pretrainedIndex >= 0;
-  if (wantsPretrained && !config.source) {
-    const id = strategyId(strategies[pretrainedIndex]);
-    issues.push(new ConfigError(`sweep.init[${pretrainedIndex}]`, `init "${id}" needs a "source" stage to pretrain on; add one or remove "${id}"`, file));
+  const needsSource = points.find((p) => needsPretrained(p.init.strategy) && sourceIdx.includes(sweep.backbones.indexOf(p.backbone)));
+  if (needsSource && !config.source) {
+    const id = strategyId(needsSource.init.strategy);
+    issues.push(
+      new ConfigError(
+        needsSource.init.path,
+        `init "${id}" needs a "source" stage to pretrain on, or pretrained weights for ${needsSource.backbone.path} (params.weights: {kind, path}; see docs/backbones.md); add one or remove "${id}"`,
+        file,
+      ),
+    );
   }
-  const ids = strategies.map(strategyId).filter((s, i, all) => all.indexOf(s) !== i);
-  if (ids.length) issues.push(new ConfigError('sweep.init', `listed twice: ${ids.join(', ')}`, file));
-  if (wantsPretrained && config.source && config.source.channels !== config.target.channels) {
+  if (needsSource && config.source && config.source.channels !== config.target.channels) {
     issues.push(
       new ConfigError(
         'target.channels',
@@ -124,47 +167,80 @@ export function planExperiment(config: ExperimentConfig, file: string): Plan {
       ),
     );
   }
-  const dupes = refs.map((r) => canonicalJson(r)).filter((s, i, all) => all.indexOf(s) !== i);
-  if (dupes.length) issues.push(new ConfigError('sweep.backbone', `listed twice: ${dupes.join(', ')}`, file));
   if (issues.length) throw new ConfigIssuesError(file, issues);
 
-  const trials: PlannedTrial[] = [];
-  for (const backbone of refs) {
-    for (const [i, strategy] of strategies.entries()) {
-      for (const seed of config.seeds) {
-        const id = backboneId(backbone);
-        const init = strategyId(strategy);
-        trials.push({
-          name: runName('target', { backbone: id, init, seed }),
-          dir: `${id}_${init}_seed${seed}`,
-          backbone,
-          init,
-          strategy,
-          initPath: `sweep.init[${i}]`,
-          seed,
-        });
-      }
-    }
-  }
-  return { config, file, sourceBackbones: wantsPretrained ? refs : [], trials };
+  const trial = (p: SweepPoint): PlannedTrial => {
+    const b = sweep.backbones.indexOf(p.backbone);
+    // The id hashes every param, `weights` included, so two weight files give two trial names.
+    const id = backboneId(p.backbone.value);
+    const init = strategyId(p.init.strategy);
+    const axes: Record<string, string | number> = { backbone: id, init, seed: p.seed };
+    if (sweep.named.has('imageSize')) axes.imageSize = p.imageSize.value;
+    if (sweep.named.has('dataFraction')) axes.dataFraction = p.dataFraction?.value ?? 1;
+    const fraction = p.dataFraction?.value;
+    // A fraction of 1 is the whole split: no subset, so its key is that of the same trial without the axis.
+    const subset = fraction !== undefined && fraction < 1 ? { fraction } : config.target.subset;
+    const dataFraction = fraction ?? (subset && 'fraction' in subset ? subset.fraction : undefined);
+    return {
+      name: runName('target', axes),
+      dir: [id, axes.imageSize !== undefined ? `${axes.imageSize}px` : '', init, axes.dataFraction !== undefined ? `frac${axes.dataFraction}` : '', `seed${p.seed}`].filter(Boolean).join('_'),
+      backbone: p.backbone.value,
+      model: split[b].model,
+      weights: split[b].weights,
+      backbonePath: p.backbone.path,
+      init,
+      strategy: p.init.strategy,
+      initPath: p.init.path,
+      seed: p.seed,
+      imageSize: p.imageSize.value,
+      ...(dataFraction === undefined ? {} : { dataFraction }),
+      target: { ...config.target, imageSize: p.imageSize.value, subset },
+    };
+  };
+  const trials = points.map(trial);
+  const skipped = sweep.skipped.map((s) => ({ name: trial(s.point).name, reason: s.reason, path: s.path }));
+  return { config, file, sourceBackbones: sourceIdx.map((i) => sweep.backbones[i].value), trials, skipped };
+}
+
+function tooSmall(backbone: string, min: number, path: string, size: number, swept: boolean, file: string): ConfigError {
+  const skip = swept ? `; or skip the combination: sweep.skip: [{backbone: ${backbone}, imageSize: ${size}, reason: "needs ≥ ${min} px"}]` : '';
+  return new ConfigError(
+    path,
+    `${backbone} needs inputs of at least ${min}×${min} px, but ${path} is ${size}; raise imageSize to ≥ ${min} or choose another backbone (e.g. a "small" stem where the backbone offers one)${skip}`,
+    file,
+  );
 }
 
 /** Key of a source checkpoint: everything that decides the pretrained weights. */
 export function sourceKey(stage: StageConfig, backbone: ComponentRef, datasetFingerprint: string): string {
-  return stableHash({ version: PROJECT_VERSION, stage, backbone, seed: SOURCE_SEED, datasetFingerprint });
+  return stableHash({ version: PROJECT_VERSION, stage: keyedStage(stage), backbone, seed: SOURCE_SEED, datasetFingerprint });
 }
 
-/** Key of a trial: the resolved target stage, the trial's axes, the data, the source checkpoint. */
+/**
+ * A stage as keys see it: without the fields that cannot change a result
+ * (`training.checkpointEvery`: a resumed run continues exactly), so setting them reruns nothing.
+ */
+export function keyedStage(stage: StageConfig): StageConfig {
+  const { checkpointEvery: _ignored, ...training } = stage.training;
+  return { ...stage, training: training as StageConfig['training'] };
+}
+
+/**
+ * Key of a trial: the trial's resolved target stage (its imageSize and subset filled in; see
+ * keyedStage), the trial's axes, the data (the subset's fingerprint), and where pretrained
+ * weights come from — the source checkpoint's folder (which holds the source key), or for
+ * `params.weights` the weights' content fingerprint (`weights <kind> sha256:…`), not their path.
+ */
 export function trialKey(
-  config: ExperimentConfig,
+  _config: ExperimentConfig,
   trial: PlannedTrial,
   datasetFingerprint: string,
   source: string | undefined,
 ): string {
   return stableHash({
     version: PROJECT_VERSION,
-    target: config.target,
-    backbone: trial.backbone,
+    target: keyedStage(trial.target),
+    backbone: trial.weights ? trial.model : trial.backbone,
     init: trial.strategy,
     seed: trial.seed,
     datasetFingerprint,

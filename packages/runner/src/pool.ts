@@ -4,6 +4,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { MedtransferError } from '@medtransfer/core';
+import { TaskOutcome, isDone } from './claim';
 import type { RunEvent } from './run';
 import type { Task } from './stages';
 
@@ -12,14 +13,15 @@ export interface WorkerInit {
   file: string;
   resultsDir: string;
   backend: string;
+  force?: boolean;
 }
 
 export type ToWorker = WorkerInit | { type: 'run'; index: number; key: string };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'event'; event: RunEvent }
-  | { type: 'finished'; index: number }
-  | { type: 'failed'; index: number; message: string; stack?: string }
+  /** The stage ran under its lock (claim.ts), or was left to / finished by another runner. */
+  | { type: 'outcome'; index: number; outcome: TaskOutcome }
   /** The worker could not start (e.g. the file or data changed under it). */
   | { type: 'fatal'; message: string };
 
@@ -36,34 +38,39 @@ function spawnWorker(workers: number): ChildProcess {
   });
 }
 
+/**
+ * Runs `pending` in worker processes and returns each dispatched stage's outcome. A failing stage
+ * does not stop the others; a trial whose source stage failed is not dispatched (no outcome). A
+ * worker that dies mid-stage yields an unrecorded failure; a worker that cannot start is fatal.
+ */
 export async function runInWorkers(
   file: string,
-  opts: { resultsDir: string; backend: string; workers: number },
-  tasks: Task[],
+  opts: { resultsDir: string; backend: string; workers: number; force?: boolean },
   pending: Task[],
   emit: (e: RunEvent) => void,
-): Promise<void> {
+): Promise<Map<number, TaskOutcome>> {
   const waiting = [...pending];
   const pendingIndex = new Set(pending.map((t) => t.index));
-  const done = new Set<number>();
-  const failures: string[] = [];
+  const outcomes = new Map<number, TaskOutcome>();
+  let fatal: string | undefined;
   let running = 0;
 
-  const ready = (t: Task) => t.kind === 'source' || t.after === undefined || !pendingIndex.has(t.after) || done.has(t.after);
+  const ready = (t: Task) => t.kind === 'source' || t.after === undefined || !pendingIndex.has(t.after) || isDone(outcomes.get(t.after));
 
   await new Promise<void>((resolveAll) => {
-    const children: ChildProcess[] = [];
+    const children: Array<ChildProcess & { busy?: number }> = [];
     let settled = false;
     const finishIfIdle = () => {
       if (settled) return;
-      if (running === 0 && (waiting.length === 0 || failures.length > 0 || !waiting.some(ready))) {
+      const allExited = children.every((c) => c.exitCode !== null || c.signalCode !== null);
+      if ((running === 0 && (fatal !== undefined || !waiting.some(ready))) || allExited) {
         settled = true;
         for (const c of children) c.kill();
         resolveAll();
       }
     };
     const dispatch = (child: ChildProcess & { busy?: number }) => {
-      if (failures.length) return finishIfIdle();
+      if (fatal !== undefined) return finishIfIdle();
       const i = waiting.findIndex(ready);
       if (i < 0) return finishIfIdle();
       const [task] = waiting.splice(i, 1);
@@ -75,7 +82,7 @@ export async function runInWorkers(
       child.busy = undefined;
       running--;
       // a finished source may have made trials ready for idle workers too
-      for (const c of children as Array<ChildProcess & { busy?: number }>) {
+      for (const c of children) {
         if (c.busy === undefined && c.connected) dispatch(c);
       }
       finishIfIdle();
@@ -86,32 +93,27 @@ export async function runInWorkers(
       child.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') dispatch(child);
         else if (msg.type === 'event') emit(msg.event);
-        else if (msg.type === 'finished') {
-          done.add(msg.index);
+        else if (msg.type === 'outcome') {
+          outcomes.set(msg.index, msg.outcome);
           settle(child);
         } else if (msg.type === 'fatal') {
-          failures.push(`worker process: ${msg.message}`);
+          fatal = `worker process: ${msg.message}`;
           finishIfIdle();
-        } else if (msg.type === 'failed') {
-          const t = tasks[msg.index - 1];
-          failures.push(`${t.label}: ${msg.message}`);
-          settle(child);
         }
       });
       child.on('exit', (code, signal) => {
         if (child.busy !== undefined) {
-          failures.push(`${tasks[child.busy - 1].label}: worker process exited (${signal ?? `code ${code}`})`);
+          // its lock now names a dead process: the next runner takes it over
+          outcomes.set(child.busy, { status: 'failed', message: `the worker process running it exited (${signal ?? `code ${code}`})`, recorded: false });
           settle(child);
-        } else if (!settled && children.every((c) => c.exitCode !== null || c.signalCode !== null)) {
-          if (waiting.length) failures.push(`every worker process exited (last: ${signal ?? `code ${code}`})`);
+        } else {
           finishIfIdle();
         }
       });
-      child.send({ type: 'init', file, resultsDir: opts.resultsDir, backend: opts.backend } satisfies ToWorker);
+      child.send({ type: 'init', file, resultsDir: opts.resultsDir, backend: opts.backend, force: opts.force } satisfies ToWorker);
     }
   });
 
-  if (failures.length) throw new MedtransferError(`${failures.length} stage(s) failed:\n  ${failures.join('\n  ')}`);
-  const stuck = waiting.filter((t) => !done.has(t.index));
-  if (stuck.length) throw new MedtransferError(`stages not run because what they need failed: ${stuck.map((t) => t.label).join(', ')}`);
+  if (fatal !== undefined) throw new MedtransferError(fatal);
+  return outcomes;
 }

@@ -1,16 +1,17 @@
 // Runs an experiment: source pretraining once per backbone, then every trial that is not
 // already finished with the same key, then the report. Stages run in this process or, with
 // `workers > 1`, in worker processes (see pool.ts); each writes its folder only when finished.
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ExperimentConfig, Metrics, TrialResult, getLogger } from '@medtransfer/core';
 import { TrainProgress, selectBackend } from '@medtransfer/engine';
 import { writeReport } from '@medtransfer/analysis';
+import { TaskOutcome, isDone, isFinished, recordFailure, runTaskLocked } from './claim';
 import { Plan } from './plan';
 import { runInWorkers } from './pool';
-import { StageContext, Task, createContext, executeTask, listTasks } from './stages';
-import { finishedResult, readJson } from './store';
+import { Shard, shardOf } from './shard';
+import { StageContext, Task, createContext, listTasks } from './stages';
+import { finishedResult } from './store';
 
 const log = getLogger('runner');
 
@@ -18,7 +19,9 @@ export type RunEvent =
   | { type: 'stage'; label: string; index: number; total: number }
   | { type: 'skip'; label: string; index: number; total: number; reason: string }
   | { type: 'progress'; label: string; index: number; total: number; progress: TrainProgress }
-  | { type: 'done'; label: string; index: number; total: number; outcome: StageOutcome };
+  | { type: 'done'; label: string; index: number; total: number; outcome: StageOutcome }
+  /** The stage failed; failed.json holds the error and the sweep goes on. */
+  | { type: 'failed'; label: string; index: number; total: number; message: string };
 
 /** What a finished stage reports to the progress display. */
 export interface StageOutcome {
@@ -37,16 +40,35 @@ export interface RunOptions {
   backend?: ExperimentConfig['backend'];
   /** Worker processes running stages in parallel; default: cores ÷ threads one trial uses. */
   workers?: number;
+  /** Run only this shard's trials (and the source stages they need); see shard.ts. */
+  shard?: Shard;
+  /** Write the report at the end (default: yes, except for a shard, which sees only part of the sweep). */
+  report?: boolean;
   onEvent?: (e: RunEvent) => void;
+}
+
+/** A stage that failed in this run (its failed.json holds the stack). */
+export interface FailedStage {
+  label: string;
+  dir: string;
+  message: string;
 }
 
 export interface RunOutcome {
   experimentDir: string;
   backend: string;
   workers: number;
+  /** Every finished trial of the plan in the store (also those finished earlier or by other runners). */
   results: TrialResult[];
+  /** Stages this process ran to the end. */
   ran: number;
+  /** Stages already finished, or finished by another runner meanwhile. */
   skipped: number;
+  failed: FailedStage[];
+  /** Trials left to another live runner that holds their lock. */
+  elsewhere: string[];
+  /** Trials of the plan outside this shard (0 without --shard). */
+  otherShards: number;
   reportFiles: string[];
   markdown: string;
 }
@@ -65,10 +87,24 @@ export function defaultWorkers(backend: string): number {
   return Math.max(1, Math.floor(cpus().length / threadsPerTrial(backend)));
 }
 
-function isFinished(task: Task): boolean {
-  if (task.kind === 'trial') return finishedResult(task.dir, task.key) !== undefined;
-  const record = join(task.dir, 'source.json');
-  return existsSync(record) && readJson<{ key: string }>(record).key === task.key;
+/**
+ * The stages this run considers: every unfinished stage, or with a shard, the shard's unfinished
+ * trials plus the unfinished source stages they need (whichever shard needs one first trains it,
+ * under its lock; the others wait for it).
+ */
+function selectPending(tasks: Task[], opts: RunOptions): { pending: Task[]; finished: Task[]; otherShards: number } {
+  const inShard = (t: Task) => !opts.shard || t.kind !== 'trial' || shardOf(t.key, opts.shard.count) === opts.shard.index;
+  const trials = tasks.filter((t) => t.kind === 'trial');
+  const mine = trials.filter(inShard);
+  const neededSources = new Set(mine.filter((t) => !(!opts.force && isFinished(t))).map((t) => (t.kind === 'trial' ? t.after : undefined)));
+  const pending: Task[] = [];
+  const finished: Task[] = [];
+  for (const task of tasks) {
+    if (task.kind === 'trial' ? !inShard(task) : opts.shard && !neededSources.has(task.index)) continue;
+    if (!opts.force && isFinished(task)) finished.push(task);
+    else pending.push(task);
+  }
+  return { pending, finished, otherShards: trials.length - mine.length };
 }
 
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome> {
@@ -76,44 +112,64 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   const backendPref = opts.backend ?? plan.config.backend;
   const backend = await selectBackend(backendPref);
   const emit = opts.onEvent ?? (() => undefined);
-  const ctx: StageContext = createContext(plan, experimentDir, backend.name);
+  const ctx: StageContext = await createContext(plan, experimentDir, backend.name);
   const tasks = listTasks(ctx);
 
-  const pending: Task[] = [];
-  for (const task of tasks) {
-    if (!opts.force && isFinished(task)) {
-      emit({ type: 'skip', label: task.label, index: task.index, total: tasks.length, reason: task.kind === 'trial' ? 'finished' : 'checkpoint exists' });
-    } else {
-      pending.push(task);
-    }
+  const { pending, finished, otherShards } = selectPending(tasks, opts);
+  for (const task of finished) {
+    emit({ type: 'skip', label: task.label, index: task.index, total: tasks.length, reason: task.kind === 'trial' ? 'finished' : 'checkpoint exists' });
   }
+  // A trial whose source stage is pending waits for it; if the source failed, it is not run.
+  const sourceFailed = (t: Task, outcomes: Map<number, TaskOutcome>) =>
+    t.kind === 'trial' && t.after !== undefined && outcomes.has(t.after) && !isDone(outcomes.get(t.after));
   const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(backend.name), pending.length || 1));
+  let outcomes = new Map<number, TaskOutcome>();
   if (workers > 1) {
     log.info(`running ${pending.length} stage(s) in ${workers} worker processes`);
-    await runInWorkers(plan.file, { resultsDir: opts.resultsDir, backend: backendPref, workers }, tasks, pending, emit);
+    outcomes = await runInWorkers(plan.file, { resultsDir: opts.resultsDir, backend: backendPref, workers, force: opts.force }, pending, emit);
   } else {
-    for (const task of pending) await executeTask(ctx, task, tasks.length, emit);
+    for (const task of pending) {
+      if (sourceFailed(task, outcomes)) continue;
+      outcomes.set(task.index, await runTaskLocked(ctx, task, tasks.length, emit, { force: opts.force }));
+    }
   }
 
-  const results = tasks
-    .filter((t) => t.kind === 'trial')
-    .map((t) => {
-      const r = finishedResult(t.dir, t.key);
-      if (!r) throw new Error(`internal: trial ${t.label} finished without a result in ${t.dir}`);
-      return r;
-    });
-  const report = await writeReport(results, experimentDir, {
-    experiment: plan.config.name,
-    metric: plan.config.report.metric,
-    threshold: plan.config.report.threshold,
-  });
+  const failed: FailedStage[] = [];
+  const elsewhere: string[] = [];
+  for (const task of pending) {
+    let o = outcomes.get(task.index);
+    if (!o || (o.status === 'failed' && !o.recorded)) {
+      const source = task.kind === 'trial' && task.after !== undefined ? tasks[task.after - 1] : undefined;
+      const message = o?.status === 'failed' ? o.message : source && sourceFailed(task, outcomes) ? `not run: its source stage "${source.label}" failed` : 'not run: no worker process was left to run it';
+      recordFailure(ctx, task, message);
+      emit({ type: 'failed', label: task.label, index: task.index, total: tasks.length, message });
+      o = { status: 'failed', message, recorded: true };
+    }
+    if (o.status === 'failed') failed.push({ label: task.label, dir: task.dir, message: o.message });
+    if (o.status === 'locked') elsewhere.push(task.label);
+  }
+
+  const results = tasks.flatMap((t) => (t.kind === 'trial' ? [finishedResult(t.dir, t.key)].filter((r): r is TrialResult => r !== undefined) : []));
+  const wantReport = (opts.report ?? !opts.shard) && results.length > 0;
+  const report = wantReport
+    ? await writeReport(results, experimentDir, {
+        experiment: plan.config.name,
+        metric: plan.config.report.metric,
+        threshold: plan.config.report.threshold,
+      })
+    : { files: [] as string[], markdown: '' };
+  const ran = pending.filter((t) => outcomes.get(t.index)?.status === 'finished').length;
+  const doneElsewhere = pending.filter((t) => outcomes.get(t.index)?.status === 'done-elsewhere').length;
   return {
     experimentDir,
     backend: backend.name,
     workers,
     results,
-    ran: pending.length,
-    skipped: tasks.length - pending.length,
+    ran,
+    skipped: finished.length + doneElsewhere,
+    failed,
+    elsewhere,
+    otherShards,
     reportFiles: report.files,
     markdown: report.markdown,
   };

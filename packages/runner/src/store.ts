@@ -1,16 +1,37 @@
 // The result store on disk: results/<experiment>/<trial>/{config.json, curve.jsonl, summary.json}.
 // summary.json is written last and atomically, so its presence (with the right key) marks a
 // finished trial; a crash leaves at most an unfinished trial that the next run redoes.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { CurvePoint, DataFormatError, TrialResult, TrialSummary } from '@medtransfer/core';
 
-/** Writes via a temp file in the same directory and a rename, so readers never see half a file. */
+let tmpCounter = 0;
+
+/**
+ * Writes via a hidden temp file in the same directory (unique per process and call, so two
+ * processes never share one), fsync, then a rename: readers see the old file or the new one,
+ * never half of one, even after SIGKILL or a power cut. A temp file left by a killed writer is
+ * ignored by every reader.
+ */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+  const tmp = join(dirname(file), `.${basename(file)}.tmp-${hostname()}-${process.pid}-${tmpCounter++}`);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {
@@ -29,6 +50,21 @@ export function readJson<T>(file: string): T {
 export const SUMMARY_FILE = 'summary.json';
 export const CURVE_FILE = 'curve.jsonl';
 export const CONFIG_FILE = 'config.json';
+/** Written when a trial fails (`TrialFailure`); removed when it later succeeds. */
+export const FAILED_FILE = 'failed.json';
+
+/** What `failed.json` holds. */
+export interface TrialFailure {
+  trial: string;
+  key: string;
+  message: string;
+  stack?: string;
+  /** ISO time of the failure. */
+  failedAt: string;
+  backend: string;
+  host: string;
+  pid: number;
+}
 
 /** The finished result in `dir` if it was produced by `key`; otherwise undefined. */
 export function finishedResult(dir: string, key: string): TrialResult | undefined {
@@ -53,10 +89,29 @@ export function readCurve(file: string): CurvePoint[] {
     });
 }
 
+/**
+ * Writes a finished trial. An older summary.json (a forced rerun, or an earlier key) goes first,
+ * so a crash between the files can never pair an old summary with a new curve; summary.json is
+ * written last and marks the trial finished; failed.json of an earlier attempt goes after it.
+ */
 export function writeTrialResult(dir: string, config: unknown, result: TrialResult): void {
+  rmSync(join(dir, SUMMARY_FILE), { force: true });
   writeJsonAtomic(join(dir, CONFIG_FILE), config);
   writeFileAtomic(join(dir, CURVE_FILE), result.curve.map((p) => JSON.stringify(p)).join('\n') + '\n');
   writeJsonAtomic(join(dir, SUMMARY_FILE), result.summary);
+  rmSync(join(dir, FAILED_FILE), { force: true });
+}
+
+export function writeTrialFailure(dir: string, failure: TrialFailure): void {
+  writeJsonAtomic(join(dir, FAILED_FILE), failure);
+}
+
+/** The recorded failure in `dir` of the trial with `key`, if any (a failure under another key is outdated). */
+export function readTrialFailure(dir: string, key?: string): TrialFailure | undefined {
+  const file = join(dir, FAILED_FILE);
+  if (!existsSync(file)) return undefined;
+  const failure = readJson<TrialFailure>(file);
+  return key === undefined || failure.key === key ? failure : undefined;
 }
 
 /** Every finished trial under an experiment's folder (any key), for reports. */

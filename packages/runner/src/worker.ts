@@ -1,14 +1,16 @@
 // A worker process of the runner (pool.ts): loads the experiment once, then runs the stages its
-// parent sends, forwarding progress events.
+// parent sends, each under its lock (claim.ts), forwarding progress events and the outcome.
 import { resolve } from 'node:path';
 import { ExperimentConfig } from '@medtransfer/core';
 import { selectBackend } from '@medtransfer/engine';
+import { runTaskLocked } from './claim';
 import { loadPlan } from './experiment';
 import type { FromWorker, ToWorker } from './pool';
-import { StageContext, Task, createContext, executeTask, listTasks } from './stages';
+import { StageContext, Task, createContext, listTasks } from './stages';
 
 let ctx: StageContext | undefined;
 let tasks: Task[] = [];
+let force = false;
 
 const send = (msg: FromWorker) => process.send?.(msg);
 
@@ -18,8 +20,9 @@ process.on('message', (msg: ToWorker) => {
       try {
         const plan = loadPlan(msg.file);
         const backend = await selectBackend(msg.backend as ExperimentConfig['backend']);
-        ctx = createContext(plan, resolve(msg.resultsDir, plan.config.name), backend.name);
+        ctx = await createContext(plan, resolve(msg.resultsDir, plan.config.name), backend.name);
         tasks = listTasks(ctx);
+        force = msg.force ?? false;
         send({ type: 'ready' });
       } catch (err) {
         send({ type: 'fatal', message: (err as Error).message });
@@ -27,14 +30,12 @@ process.on('message', (msg: ToWorker) => {
       return;
     }
     const task = tasks[msg.index - 1];
-    try {
-      if (!ctx || !task) throw new Error(`worker has no stage ${msg.index}`);
-      if (task.key !== msg.key) throw new Error(`stage ${task.label} has key ${task.key} here but ${msg.key} in the parent; did the experiment file change during the run?`);
-      await executeTask(ctx, task, tasks.length, (event) => send({ type: 'event', event }));
-      send({ type: 'finished', index: msg.index });
-    } catch (err) {
-      send({ type: 'failed', index: msg.index, message: (err as Error).message, stack: (err as Error).stack });
+    if (!ctx || !task) return send({ type: 'fatal', message: `worker has no stage ${msg.index}` });
+    if (task.key !== msg.key) {
+      return send({ type: 'fatal', message: `stage ${task.label} has key ${task.key} here but ${msg.key} in the parent; did the experiment file or its data change during the run?` });
     }
+    const outcome = await runTaskLocked(ctx, task, tasks.length, (event) => send({ type: 'event', event }), { force });
+    send({ type: 'outcome', index: msg.index, outcome });
   })();
 });
 

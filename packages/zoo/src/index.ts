@@ -47,3 +47,10 @@ export type { Adapted } from './weights/adapt';
 export { adaptFirstConv, dropClassifier } from './weights/adapt';
 export type { InitOutcome, InitStrategy } from './strategies';
 export { applyInit, gaborBank, needsPretrained, strategyId } from './strategies';
+export type { SlimOptions, SlimTopKind } from './slim';
+export { SLIM_DEFAULTS, SLIM_TOP_GROUP, createSlimModel } from './slim';
+export type { ExternalWeights, FittedWeights } from './weights/external';
+export { WEIGHTS_PARAM, checkWeightSource, fitWeightsToModel, readWeightSource, splitBackboneWeights, weightsFingerprint } from './weights/external';
+// Writers for Keras-layout .h5 files and tfjs Layers artifacts of a zoo model (tests of other packages use them).
+export type { H5Layer, H5Weight, SavedLayersModel } from './weights/test-fixtures';
+export { kerasLayers, saveLayersArtifacts, writeKerasH5, writeLayersModel } from './weights/test-fixtures';

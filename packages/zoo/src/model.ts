@@ -114,12 +114,25 @@ function checkOptions(opts: CreateModelOptions, path: string): void {
 
 /** Builds backbone `ref.name` with a fresh head of `numClasses` logits (spec.head, default `head_dense`), weights seeded by `seed`. */
 export function createModel(ref: ComponentRef, opts: CreateModelOptions): ClassifierModel {
+  return createModelWith(ref, opts);
+}
+
+/**
+ * Reshapes a built backbone before the head goes on (e.g. the slim model: lower groups + a new
+ * top). Gets the parsed params and the build options; returns the parts the head is built on.
+ */
+export type BackboneRework = (parts: BackboneParts, build: BackboneBuildOptions) => BackboneParts;
+
+/** `createModel` with an optional rework of the backbone (package-internal). */
+export function createModelWith(ref: ComponentRef, opts: CreateModelOptions, rework?: BackboneRework): ClassifierModel {
   const path = opts.path ?? '';
   const spec = backbones.get(ref.name, path);
   checkOptions(opts, path);
   const params = spec.parseParams(ref.params ?? {}, path);
   const inputShape: [number, number, number] = [...opts.inputShape];
-  const parts = spec.build({ inputShape, params, path, seed: opts.seed });
+  const buildOpts: BackboneBuildOptions = { inputShape, params, path, seed: opts.seed };
+  const built = spec.build(buildOpts);
+  const parts = rework ? rework(built, buildOpts) : built;
 
   const head = (spec.head ?? denseHead(HEAD_LAYER))(parts.features, { numClasses: opts.numClasses, seed: opts.seed, params });
   const model = tf.model({ inputs: parts.input, outputs: head.logits, name: spec.name });

@@ -3,9 +3,10 @@
 // groups, and a synthetic Gabor first layer. Each works on any backbone through its layer groups.
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, Rng, getLogger } from '@medtransfer/core';
-import type { Checkpoint, LoadReport } from './checkpoint';
+import type { LoadReport, NamedWeights } from './checkpoint';
 import { loadWeights } from './checkpoint';
 import type { ClassifierModel } from './model';
+import { SLIM_DEFAULTS, SLIM_TOP_GROUP, type SlimOptions } from './slim';
 import { layerOf, namedWeights, shapeOf } from './weight-names';
 
 const log = getLogger('zoo');
@@ -20,7 +21,9 @@ export type InitStrategy =
   /** Full transfer, then groups 1..k are not trained and their batch norms run in inference mode. */
   | { kind: 'frozen'; k: number }
   /** conv1 set to a fixed Gabor filter bank, everything else as from scratch. */
-  | { kind: 'gabor-conv1' };
+  | { kind: 'gabor-conv1' }
+  /** The slim model (build it with `createSlimModel`): pretrained groups 1..keep, a fresh top. */
+  | ({ kind: 'slim' } & SlimOptions);
 
 export interface InitOutcome {
   /** One line for logs: what was done. */
@@ -33,7 +36,7 @@ export interface InitOutcome {
 
 /** Does the strategy need pretrained weights? */
 export function needsPretrained(s: InitStrategy): boolean {
-  return s.kind === 'pretrained' || s.kind === 'transfusion' || s.kind === 'mean-var' || s.kind === 'frozen';
+  return s.kind === 'pretrained' || s.kind === 'transfusion' || s.kind === 'mean-var' || s.kind === 'frozen' || s.kind === 'slim';
 }
 
 /** Stable identifier used in trial names and result tables: `transfusion-2`, `mean-var-nobn`, … */
@@ -44,6 +47,9 @@ export function strategyId(s: InitStrategy): string {
       return `${s.kind}-${s.k}`;
     case 'mean-var':
       return s.batchNorm ? 'mean-var' : 'mean-var-nobn';
+    case 'slim':
+      // Non-default top sizes are part of the name: `slim-2-cbr`, `slim-2-depthwise-b3-f128`.
+      return `slim-${s.keep}-${s.top}${s.blocks === SLIM_DEFAULTS.blocks ? '' : `-b${s.blocks}`}${s.filters === SLIM_DEFAULTS.filters ? '' : `-f${s.filters}`}`;
     default:
       return s.kind;
   }
@@ -121,7 +127,7 @@ export function gaborBank(shape: number[]): Float32Array {
  * Applies a strategy to a freshly created model (which holds the "scratch" initialisation).
  * `weights` are the pretrained weights (a source checkpoint); `path` is the config path for errors.
  */
-export function applyInit(m: ClassifierModel, s: InitStrategy, weights: Checkpoint | undefined, seed: number, path = 'sweep.init'): InitOutcome {
+export function applyInit(m: ClassifierModel, s: InitStrategy, weights: NamedWeights | undefined, seed: number, path = 'sweep.init'): InitOutcome {
   if (needsPretrained(s) && !weights) throw new ConfigError(path, `init "${strategyId(s)}" needs pretrained weights (a source stage)`);
   const outcome = (description: string, report?: LoadReport, frozenLayers: string[] = []): InitOutcome => {
     log.debug(`${m.backbone}: ${description}`);
@@ -131,18 +137,18 @@ export function applyInit(m: ClassifierModel, s: InitStrategy, weights: Checkpoi
     case 'scratch':
       return outcome('standard initialisers (from scratch)');
     case 'pretrained': {
-      const report = loadWeights(m, weights as Checkpoint, { exclude: m.headLayers });
+      const report = loadWeights(m, weights as NamedWeights, { exclude: m.headLayers });
       return outcome(`loaded ${report.matched.length} pretrained tensors; head freshly initialised`, report);
     }
     case 'transfusion': {
       const keep = new Set(checkK(m, s.k, path));
       const exclude = m.model.layers.map((l) => l.name).filter((l) => !keep.has(l));
-      const report = loadWeights(m, weights as Checkpoint, { exclude });
+      const report = loadWeights(m, weights as NamedWeights, { exclude });
       return outcome(`transfusion k=${s.k}: loaded ${report.matched.length} pretrained tensors of groups 1..${s.k}; the rest freshly initialised`, report);
     }
     case 'frozen': {
       const frozen = checkK(m, s.k, path);
-      const report = loadWeights(m, weights as Checkpoint, { exclude: m.headLayers });
+      const report = loadWeights(m, weights as NamedWeights, { exclude: m.headLayers });
       for (const name of frozen) {
         const layer = m.model.getLayer(name);
         layer.trainable = false;
@@ -157,7 +163,7 @@ export function applyInit(m: ClassifierModel, s: InitStrategy, weights: Checkpoi
         for (const w of namedWeights(m.model)) {
           if (head.has(w.layer)) continue;
           if (!s.batchNorm && isBatchNorm(m, w.layer)) continue;
-          const t = (weights as Checkpoint).tensors.get(w.key);
+          const t = (weights as NamedWeights).tensors.get(w.key);
           if (!t) continue;
           let mean = 0;
           for (const v of t.data) mean += v;
@@ -175,6 +181,17 @@ export function applyInit(m: ClassifierModel, s: InitStrategy, weights: Checkpoi
         }
       });
       return outcome(`mean-var: ${drawn} tensors drawn i.i.d. from N(mean, std) of the pretrained tensors${s.batchNorm ? '' : ' (batch norm left at its standard initialisation)'}`);
+    }
+    case 'slim': {
+      const top = m.groups.findIndex((g) => g.name === SLIM_TOP_GROUP);
+      if (top < 0) throw new Error(`internal: init "${strategyId(s)}" needs the slim model (createSlimModel), but ${m.backbone} has no ${SLIM_TOP_GROUP} group`);
+      const keep = new Set(m.groups.slice(0, top).flatMap((g) => g.layers));
+      const exclude = m.model.layers.map((l) => l.name).filter((l) => !keep.has(l));
+      const report = loadWeights(m, weights as NamedWeights, { exclude });
+      return outcome(
+        `slim keep=${s.keep}: loaded ${report.matched.length} pretrained tensors of groups 1..${s.keep}; a fresh ${s.top} top (${s.blocks} × ${s.filters} channels) and head`,
+        report,
+      );
     }
     case 'gabor-conv1': {
       const conv = m.model.layers.find((l) => l.getClassName() === 'Conv2D');

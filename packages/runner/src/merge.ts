@@ -1,0 +1,119 @@
+// `medtransfer merge`: gathers result stores from machines without a shared file system into one.
+// Finished stages only (trials with summary.json, source checkpoints with source.json); all or
+// nothing: a conflict anywhere writes nothing.
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { MedtransferError, canonicalJson } from '@medtransfer/core';
+import { ATTEMPTS_FILE, LOCK_FILE } from './lock';
+import { FAILED_FILE, SUMMARY_FILE, readJson, writeFileAtomic } from './store';
+
+const SOURCE_RECORD = 'source.json';
+
+interface FinishedStage {
+  /** Folder relative to the store root: `<experiment>/<trial>` or `<experiment>/source/<id>`. */
+  rel: string;
+  from: string;
+  /** The file whose presence marks it finished (written last). */
+  marker: string;
+  key: string;
+  /** What must be equal for two copies of the same key to be the same result. */
+  identity: string;
+}
+
+export interface MergeOutcome {
+  /** Stage folders copied into the target. */
+  copied: string[];
+  /** Already in the target (or in an earlier source) with an equal result. */
+  identical: string[];
+}
+
+function stageOf(root: string, dir: string): FinishedStage | undefined {
+  const rel = relative(root, dir);
+  if (existsSync(join(dir, SUMMARY_FILE))) {
+    const summary = readJson<{ key: string; finishedAt?: string }>(join(dir, SUMMARY_FILE));
+    // Two runs of one key differ in timing only; everything else must match.
+    const { finishedAt: _f, trainSeconds: _t, evalSeconds: _e, imagesPerSecond: _i, ...rest } = summary as Record<string, unknown>;
+    return { rel, from: dir, marker: SUMMARY_FILE, key: summary.key, identity: canonicalJson(rest) };
+  }
+  if (existsSync(join(dir, SOURCE_RECORD))) {
+    const record = readJson<{ key: string }>(join(dir, SOURCE_RECORD));
+    return { rel, from: dir, marker: SOURCE_RECORD, key: record.key, identity: record.key };
+  }
+  return undefined;
+}
+
+/** Finished stage folders of a store: `<root>/<experiment>/<trial>/` and `<root>/<experiment>/source/<id>/`. */
+export function finishedStages(root: string): FinishedStage[] {
+  const out: FinishedStage[] = [];
+  const dirs = (d: string) => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(d, e.name)).sort() : []);
+  for (const exp of dirs(root)) {
+    for (const dir of dirs(exp)) {
+      const stage = stageOf(root, dir);
+      if (stage) out.push(stage);
+      else if (basename(dir) === 'source') {
+        for (const src of dirs(dir)) {
+          const s = stageOf(root, src);
+          if (s) out.push(s);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Copies the finished files of a stage folder; its marker last, so the copy counts only once complete. */
+function copyStage(stage: FinishedStage, into: string): void {
+  const target = join(into, stage.rel);
+  rmSync(join(target, stage.marker), { force: true });
+  const skip = new Set([stage.marker, LOCK_FILE, FAILED_FILE, ATTEMPTS_FILE, 'resume']);
+  const copyTree = (from: string, to: string) => {
+    for (const e of readdirSync(from, { withFileTypes: true })) {
+      if (skip.has(e.name) || e.name.startsWith('.') || e.name.startsWith(`${LOCK_FILE}.`)) continue;
+      if (e.isDirectory()) copyTree(join(from, e.name), join(to, e.name));
+      else writeFileAtomic(join(to, e.name), readFileSync(join(from, e.name)));
+    }
+  };
+  copyTree(stage.from, target);
+  writeFileAtomic(join(target, stage.marker), readFileSync(join(stage.from, stage.marker)));
+  // the copied result supersedes a failure or an unfinished attempt recorded in the target
+  rmSync(join(target, FAILED_FILE), { force: true });
+  rmSync(join(target, 'resume'), { recursive: true, force: true });
+}
+
+/**
+ * Merges the finished stages of `sources` into the store `into`. A stage present in several
+ * places must hold the same result (same key and summary, timings aside); a conflict (same
+ * folder, different key or different summary) throws before anything is written.
+ */
+export function mergeStores(sources: string[], into: string): MergeOutcome {
+  const chosen = new Map<string, FinishedStage>();
+  for (const s of finishedStages(into)) chosen.set(s.rel, s);
+  const inTarget = new Set(chosen.keys());
+  const conflicts: string[] = [];
+  const copied: FinishedStage[] = [];
+  const identical: string[] = [];
+  for (const root of sources) {
+    if (!existsSync(root)) throw new MedtransferError(`merge: ${root} does not exist; pass result store folders (the --results of the runs)`);
+    for (const stage of finishedStages(root)) {
+      const have = chosen.get(stage.rel);
+      if (!have) {
+        chosen.set(stage.rel, stage);
+        copied.push(stage);
+      } else if (have.key !== stage.key) {
+        conflicts.push(`${stage.rel}: key ${stage.key} in ${root} but ${have.key} in ${inTarget.has(stage.rel) ? into : have.from}`);
+      } else if (have.identity !== stage.identity) {
+        conflicts.push(`${stage.rel}: key ${stage.key} has different results in ${stage.from} and ${have.from}`);
+      } else {
+        identical.push(stage.rel);
+      }
+    }
+  }
+  if (conflicts.length) {
+    throw new MedtransferError(
+      `merge: ${conflicts.length} conflicting stage(s), nothing was written:\n  ${conflicts.join('\n  ')}\n` +
+        'Remove the copy you do not want (or rerun it with --force in one store) and merge again.',
+    );
+  }
+  for (const stage of copied) copyStage(stage, into);
+  return { copied: copied.map((s) => s.rel), identical };
+}
