@@ -52,6 +52,14 @@ describe('analysis/report: writeReport', () => {
     expect(fs.readdirSync(out).some((f) => f.endsWith('.png'))).to.equal(false);
   });
 
+  it('a data-fraction sweep without a speed-up (only scratch ran) gets no speed-up figure, not an error', async () => {
+    const results = fixtureResults()
+      .filter((r) => r.summary.init === 'scratch')
+      .map((r) => ({ ...r, summary: { ...r.summary, dataFraction: 0.5 } }));
+    const { files } = await writeReport(results, dir, { experiment: 'fixture', metric: 'auc', threshold: 0.8 });
+    expect(files.map((f) => path.basename(f))).to.include('final-metric.svg').and.not.include('speedup-vs-fraction.svg');
+  });
+
   it('writes nothing when the input is bad', async () => {
     const out = path.join(dir, 'bad');
     let err: unknown;

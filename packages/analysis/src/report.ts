@@ -62,13 +62,14 @@ export async function writeReport(results: readonly TrialResult[], dir: string, 
   const m = metricLabel(metric);
 
   const table = summarize(results, { metric, threshold });
+  const speedups = speedupTable(results, { metric, threshold, seed });
   const stats = statisticsMarkdown({
     metric,
     threshold,
     adjust,
     groups: groupStats(results, { metric }),
     comparisons: pairedComparisons(results, { metric, adjust }),
-    speedups: speedupTable(results, { metric, threshold, seed }),
+    speedups,
   });
   const figures: Figure[] = [
     { base: FINAL_METRIC_BASE, alt: `Final test ${m} per backbone and init`, spec: finalMetricSpec(results, { metric, title: `${experiment}: final test ${m}` }) },
@@ -83,7 +84,9 @@ export async function writeReport(results: readonly TrialResult[], dir: string, 
       spec: learningCurveSpec(results, { metric, threshold, title: `${experiment}: validation ${m} during training` }),
     },
   ];
-  if (hasDataFractions(results)) {
+  // the speed-up figure needs a fraction with a scratch run and another init that both have a
+  // speed-up (e.g. not when only scratch ran, or every run was censored)
+  if (hasDataFractions(results) && speedups.some((r) => r.speedup !== null && r.fraction !== null)) {
     figures.push({ base: SPEEDUP_BASE, alt: 'Convergence speed-up vs data fraction', spec: speedupSpec(results, { metric, threshold, seed }) });
   }
   const markdown = [

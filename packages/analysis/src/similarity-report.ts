@@ -25,6 +25,18 @@ export interface SimilarityRow {
   depth: number;
   metric: SimilarityMetric;
   value: number;
+  /** Rows (examples, or examples × positions when folded) and features of each side. */
+  rows?: number;
+  featuresA?: number;
+  featuresB?: number;
+}
+
+/**
+ * CCA-based measures are degenerate when the two sides together have at least as many features as
+ * there are rows: the canonical correlations then approach 1 whatever the activations.
+ */
+export function ccaDegenerate(r: SimilarityRow): boolean {
+  return r.metric !== 'cka' && r.rows !== undefined && r.featuresA !== undefined && r.featuresB !== undefined && r.featuresA + r.featuresB >= r.rows;
 }
 
 /** What `medtransfer similarity` stores (similarity.json). */
@@ -70,8 +82,21 @@ export function similarityMarkdown(result: SimilarityResult, opts: { heading?: s
   for (const pair of pairs) {
     const cells = groups
       .filter((g) => result.rows.some((r) => r.pair === pair && r.group === g))
-      .map((g) => [g, ...metrics.map((m) => fmtNumber(result.rows.find((r) => r.pair === pair && r.group === g && r.metric === m)?.value))]);
+      .map((g) => [
+        g,
+        ...metrics.map((m) => {
+          const row = result.rows.find((r) => r.pair === pair && r.group === g && r.metric === m);
+          return row ? `${fmtNumber(row.value)}${ccaDegenerate(row) ? ' †' : ''}` : '—';
+        }),
+      ]);
     out.push('', `**${pair}**`, '', markdownTable(['layer group', ...metrics.map((m) => SIMILARITY_LABELS[m])], ['left', ...metrics.map(() => 'right' as const)], cells));
+  }
+  if (result.rows.some(ccaDegenerate)) {
+    out.push(
+      '',
+      '† CCA-based value with at least as many features (both sides together) as rows: the canonical correlations are close to 1 ' +
+        'whatever the activations. Use more probe images (`--probe`) or fold spatial positions into the rows (`--spatial fold`).',
+    );
   }
   return `${out.join('\n')}\n`;
 }
@@ -80,15 +105,19 @@ export function similarityMarkdown(result: SimilarityResult, opts: { heading?: s
 export function similarityByLayerSpec(rows: readonly SimilarityRow[], opts: { title?: string } = {}): VegaLiteSpec {
   if (!rows.length) throw new MedtransferError('similarityByLayerSpec: no similarity rows; run `medtransfer similarity` first');
   const { groups, pairs, metrics } = axes(rows);
-  const data = rows.map((r) => ({ ...r, measure: SIMILARITY_LABELS[r.metric] }));
-  const color = { field: 'pair', type: 'nominal', title: 'models', sort: pairs, scale: { domain: pairs, range: pairs.map((_, i) => OKABE_ITO[i % OKABE_ITO.length]) }, legend: { orient: 'bottom', columns: 1 } };
-  const dash = { field: 'pair', type: 'nominal', sort: pairs, scale: { domain: pairs, range: pairs.map((_, i) => DASHES[i % DASHES.length]) }, legend: null };
+  const data = rows.map((r) => ({ ...r, measure: SIMILARITY_LABELS[r.metric], degenerate: ccaDegenerate(r) ? 'yes' : 'no' }));
+  const legend = { orient: 'bottom', columns: 1, labelLimit: 900, symbolType: 'stroke' };
+  const color = { field: 'pair', type: 'nominal', title: 'models', sort: pairs, scale: { domain: pairs, range: pairs.map((_, i) => OKABE_ITO[i % OKABE_ITO.length]) }, legend };
+  const dash = { field: 'pair', type: 'nominal', title: 'models', sort: pairs, scale: { domain: pairs, range: pairs.map((_, i) => DASHES[i % DASHES.length]) }, legend };
   const x = { field: 'group', type: 'ordinal', title: 'layer group (input → output)', sort: groups, axis: { labelAngle: -30 } };
   const y = { field: 'value', type: 'quantitative', title: 'similarity (0–1)', scale: { domain: [0, 1] } };
   const width = Math.max(180, Math.min(FIGURE_WIDTH, Math.floor((FIGURE_WIDTH * 1.4) / metrics.length)));
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: { text: opts.title ?? 'Representation similarity by layer', subtitle: 'per layer group, on the same probe images' },
+    title: {
+      text: opts.title ?? 'Representation similarity by layer',
+      subtitle: `per layer group, on the same probe images${data.some((d) => d.degenerate === 'yes') ? ' · hollow: CCA with features ≥ rows (near 1 by construction)' : ''}`,
+    },
     data: { values: data },
     facet: { column: { field: 'measure', type: 'nominal', title: null, sort: metrics.map((m) => SIMILARITY_LABELS[m]), header: { labelFontSize: 13 } } },
     spec: {
@@ -96,7 +125,16 @@ export function similarityByLayerSpec(rows: readonly SimilarityRow[], opts: { ti
       height: Math.round(FIGURE_HEIGHT * 0.8),
       layer: [
         { mark: { type: 'line', strokeWidth: 2.2 }, encoding: { x, y, color, strokeDash: dash } },
-        { mark: { type: 'point', filled: true, size: 50 }, encoding: { x, y, color, tooltip: [{ field: 'pair' }, { field: 'group' }, { field: 'value', format: '.3f' }] } },
+        {
+          transform: [{ filter: "datum.degenerate === 'no'" }],
+          mark: { type: 'point', filled: true, size: 50, opacity: 1 },
+          encoding: { x, y, color, tooltip: [{ field: 'pair' }, { field: 'group' }, { field: 'value', format: '.3f' }] },
+        },
+        {
+          transform: [{ filter: "datum.degenerate === 'yes'" }],
+          mark: { type: 'point', filled: false, fill: 'white', strokeWidth: 2, size: 60, opacity: 1 },
+          encoding: { x, y, color, tooltip: [{ field: 'pair' }, { field: 'group' }, { field: 'value', format: '.3f' }] },
+        },
       ],
     },
     config: figureConfig(),

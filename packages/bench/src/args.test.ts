@@ -58,4 +58,41 @@ describe('parseBenchArgs', () => {
     expect(errorOf(['--nts', 'cbr-tiny']).message).to.include('usage: npm run bench');
     expect(errorOf(['--sizes', ',']).message).to.include('at least one');
   });
+
+  describe('--params', () => {
+    it('is empty by default', () => {
+      expect(parseBenchArgs([]).params).to.deep.equal({});
+    });
+
+    it('applies a bare JSON object to every net', () => {
+      const o = parseBenchArgs(['--nets', 'cbr-tiny,cbr-small', '--params', '{"padding":"valid"}']);
+      expect(o.params).to.deep.equal({ 'cbr-tiny': { padding: 'valid' }, 'cbr-small': { padding: 'valid' } });
+    });
+
+    it('lets per-net values override the shared ones, key by key', () => {
+      const o = parseBenchArgs(['--nets', 'mobilenet-v1', '--params', '{"alpha":0.5,"stem":"small"}', '--params', ' mobilenet-v1 : {"alpha":0.25}']);
+      expect(o.params).to.deep.equal({ 'mobilenet-v1': { alpha: 0.25, stem: 'small' } });
+    });
+
+    it('gives nets without params no entry', () => {
+      const o = parseBenchArgs(['--nets', 'mobilenet-v1,cbr-tiny', '--params', 'mobilenet-v1:{"stem":"small"}']);
+      expect(o.params).to.deep.equal({ 'mobilenet-v1': { stem: 'small' } });
+    });
+
+    it('rejects malformed JSON, non-objects and a missing net prefix, showing the value', () => {
+      expect(errorOf(['--params', '{alpha:0.5}']).message).to.include('--params[0]').and.include('JSON object').and.include('{alpha:0.5}');
+      expect(errorOf(['--nets', 'mobilenet-v1', '--params', 'mobilenet-v1:[1]']).message).to.include('JSON object').and.include('[1]');
+      expect(errorOf(['--params', 'alpha=0.5']).message).to.include("'net:{json}'");
+    });
+
+    it('rejects a net that is not among --nets', () => {
+      const e = errorOf(['--nets', 'cbr-tiny', '--params', 'mobilenet-v1:{"stem":"small"}']);
+      expect(e.message).to.include('"mobilenet-v1"').and.include('--nets (cbr-tiny)');
+    });
+
+    it("checks the params against the net's zoo schema before measuring", () => {
+      const e = errorOf(['--nets', 'mobilenet-v1', '--params', '{"alpha":0.3}']);
+      expect(e.message).to.include('mobilenet-v1').and.include('alpha');
+    });
+  });
 });

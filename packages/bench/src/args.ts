@@ -22,6 +22,8 @@ export interface BenchOptions {
   /** PyTorch intra-op threads. */
   threads: number;
   python: string;
+  /** Backbone params per net (only nets given some with `--params`), checked against the zoo. */
+  params: Record<string, Record<string, unknown>>;
   json?: string;
   help: boolean;
 }
@@ -45,6 +47,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --torch auto|off   run the PyTorch peer when "python -c 'import torch'" works (default auto)
   --threads N        PyTorch threads (default: the number of cores)
   --python PATH      Python for the peer (default ${DEFAULTS.python})
+  --params JSON      backbone params for every net, e.g. --params '{"alpha":0.5}'; or for one
+                     net: --params 'mobilenet-v1:{"stem":"small"}' (repeatable; per-net wins)
   --json FILE        also write the results as JSON`;
 
 const list = (raw: string) =>
@@ -76,6 +80,54 @@ function nonEmpty<T>(option: string, xs: T[], example: string): T[] {
   return xs;
 }
 
+function jsonObject(option: string, raw: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    throw new ConfigError(option, `expected a JSON object, received '${raw}' (${(err as Error).message}); quote it for the shell, e.g. --params '{"alpha":0.5}'`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(option, `expected a JSON object such as {"alpha":0.5}, received '${raw}'`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * `--params` values: `{json}` applies to every net, `net:{json}` to one (it must be in --nets);
+ * per-net keys override the shared ones. Each net's params are checked by its zoo schema now,
+ * so a typo fails before any measurement.
+ */
+export function parseNetParams(raws: string[], nets: string[]): Record<string, Record<string, unknown>> {
+  const shared: Record<string, unknown> = {};
+  const perNet: Record<string, Record<string, unknown>> = {};
+  raws.forEach((raw, i) => {
+    const option = `--params[${i}]`;
+    const text = raw.trim();
+    if (text.startsWith('{')) {
+      Object.assign(shared, jsonObject(option, text));
+      return;
+    }
+    const colon = text.indexOf(':');
+    if (colon <= 0) {
+      throw new ConfigError(option, `expected '{json}' (every net) or 'net:{json}' (one net), received '${raw}'; e.g. --params 'mobilenet-v1:{"stem":"small"}'`);
+    }
+    const net = text.slice(0, colon).trim();
+    if (!nets.includes(net)) {
+      throw new ConfigError(option, `net "${net}" is not among --nets (${nets.join(', ')}); add it to --nets or fix the name before the ':'`);
+    }
+    perNet[net] = { ...perNet[net], ...jsonObject(option, text.slice(colon + 1)) };
+  });
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const net of nets) {
+    const params = { ...shared, ...perNet[net] };
+    if (Object.keys(params).length === 0) continue;
+    if (backbones.has(net)) backbones.get(net, '--params').parseParams(params, `--params (${net})`);
+    out[net] = params;
+  }
+  return out;
+}
+
 /** Parses `argv` (without node and the script); throws ConfigError on bad input. */
 export function parseBenchArgs(argv: string[]): BenchOptions {
   let parsed;
@@ -93,6 +145,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         torch: { type: 'string' },
         threads: { type: 'string' },
         python: { type: 'string' },
+        params: { type: 'string', multiple: true },
         json: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -117,8 +170,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     throw new ConfigError('--torch', `expected "auto" or "off", received "${v.torch}"`);
   }
   const threads = v.threads === undefined ? os.cpus().length : positiveInt('--threads', v.threads, 1024, 'E.g. --threads 2.');
+  const uniqueNets = [...new Set(nets)];
   return {
-    nets: [...new Set(nets)],
+    nets: uniqueNets,
     sizes: [...new Set(sizes)],
     backends: [...new Set(backends)],
     batch,
@@ -126,6 +180,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     torch,
     threads,
     python: v.python ?? DEFAULTS.python,
+    params: parseNetParams(v.params ?? [], uniqueNets),
     json: v.json,
     help: v.help ?? false,
   };

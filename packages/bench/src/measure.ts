@@ -38,6 +38,8 @@ export interface JsMeasureOptions {
   backend: string;
   batch: number;
   timeSeconds: number;
+  /** Backbone params (zoo schema); none = the defaults. */
+  params?: Record<string, unknown>;
 }
 
 /** One batch of synthetic lesion images (3 channels, normalised as training sees them). */
@@ -68,7 +70,7 @@ function toTiming(bench: Bench, name: string, batch: number): Timing {
 export async function measureJs(o: JsMeasureOptions): Promise<JsResult> {
   const selected = await selectBackend(o.backend as Parameters<typeof selectBackend>[0]);
   const before = tf.memory().numTensors;
-  const m = createModel({ name: o.net, params: {} }, { inputShape: [o.size, o.size, 3], numClasses: 2, seed: 1 });
+  const m = createModel({ name: o.net, params: o.params ?? {} }, { inputShape: [o.size, o.size, 3], numClasses: 2, seed: 1 });
   // Adam at the MedMNIST baselines' lr (momentum is SGD's setting; Adam ignores it)
   const optimizer = createOptimizer({ name: 'adam', lr: 1e-3, momentum: 0.9 });
   const { batch, task, numClasses } = benchBatch(o.size, o.batch);

@@ -67,6 +67,11 @@ describe('report formatting', () => {
     expect(tableRow({ net: 'cbr-small', size: 28, backend: 'wasm', ours }).slice(6, 11)).to.deep.equal(['–', '–', '–', '–', '–']);
   });
 
+  it('names the backbone params from --params in the notes', () => {
+    const row = tableRow({ net: 'mobilenet-v1', size: 64, backend: 'native', params: { stem: 'small', alpha: 0.5 }, ours });
+    expect(row[11].split('; ')[0]).to.equal('params {"stem":"small","alpha":0.5}');
+  });
+
   it('prints the machine, the load and skipped nets, warning when the machine was busy', () => {
     const quiet = formatReport(report(0.5));
     expect(quiet).to.include('2 cores, AMD EPYC (avx2 fma)').and.include('torch: 1.13.0, 2 threads').and.include('start 0.50 / 1.00 / 1.00');

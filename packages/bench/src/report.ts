@@ -17,6 +17,8 @@ export interface BenchRow {
   size: number;
   /** The backend asked for (`--backends`). */
   backend: string;
+  /** Backbone params from `--params` (the peer builds its default net). */
+  params?: Record<string, unknown>;
   ours?: JsResult;
   oursError?: string;
   /** The peer's result for this net × size (shared by the rows of every backend). */
@@ -65,6 +67,7 @@ const LAYOUT_SHORT: Record<string, string> = { nchw: 'NCHW', channels_last: 'CL'
 
 function notes(row: BenchRow): string {
   const out: string[] = [];
+  if (row.params) out.push(`params ${JSON.stringify(row.params)}`);
   if (row.oursError) out.push(`ours failed: ${row.oursError}`);
   if (row.torchError) out.push(`torch failed: ${row.torchError}`);
   if (row.ours && row.torch) {

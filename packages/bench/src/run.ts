@@ -38,10 +38,10 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       const rows: BenchRow[] = [];
       let flops: number | undefined;
       for (const backend of o.backends) {
-        const row: BenchRow = { net, size, backend };
+        const row: BenchRow = { net, size, backend, params: o.params[net] };
         say(`${net} @ ${size}px on ${backend}: training and inference, ${o.timeSeconds} s each …`);
         try {
-          row.ours = await measureJs({ net, size, backend, batch: o.batch, timeSeconds: o.timeSeconds });
+          row.ours = await measureJs({ net, size, backend, batch: o.batch, timeSeconds: o.timeSeconds, params: o.params[net] });
           flops ??= row.ours.flopsForward;
           say(`  ${row.ours.train.imagesPerSecond.toFixed(1)} img/s training, ${row.ours.infer.imagesPerSecond.toFixed(1)} img/s inference`);
         } catch (err) {

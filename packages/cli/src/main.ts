@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { MedtransferError, backendNames, experimentJsonSchema, setLogSink } from '@medtransfer/core';
-import { MEDMNIST_FLAGS, MEDMNIST_SIZES, fetchMedmnist, loadPlan, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
+import { MEDMNIST_FLAGS, MEDMNIST_SIZES, fetchMedmnist, formatPlan, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
 import { experimentStatus, exportRowsFor, formatStatus, mergeStores, parseShard, slurmScript, toCsv, toJsonl, writeFileAtomic } from '@medtransfer/runner';
 import { createProgressPrinter, formatDuration } from './progress';
 import { registerStudyCommands } from './study-commands';
@@ -67,6 +67,20 @@ program
     const plan = loadPlan(file);
     process.stdout.write(`${file}: valid; ${plan.sourceBackbones.length} source stage(s), ${plan.trials.length} trial(s)\n`);
     for (const t of plan.trials) process.stdout.write(`  ${t.name}\n`);
+    for (const t of plan.skipped) process.stdout.write(`  skipped ${t.name}: ${t.reason}\n`);
+  });
+
+program
+  .command('plan')
+  .description('list the stages of an experiment file, which are cached in the store, and the estimated training time')
+  .argument('<experiment>', 'experiment file (YAML)')
+  .option('--results <dir>', 'result store root', 'results')
+  .option('--backend <name>', `backend to estimate for: ${backendNames.join(', ')} (default: the file's)`)
+  .action(async (file: string, opts: { results: string; backend?: string }) => {
+    if (opts.backend !== undefined && !(backendNames as readonly string[]).includes(opts.backend)) {
+      throw new MedtransferError(`--backend: unknown backend "${opts.backend}"; valid: ${backendNames.join(', ')}`);
+    }
+    process.stdout.write(formatPlan(await planReport(loadPlan(file), opts.results, { backend: opts.backend })));
   });
 
 program

@@ -45,7 +45,7 @@ export function registerStudyCommands(program: Command): void {
     .option('--probe <n>', 'probe images: the first N of the split', '500')
     .option('--metric <name>', `${SIMILARITY_METRICS.join(', ')} or all`, 'all')
     .option('--split <name>', `split the probe comes from: ${SPLITS.join(', ')}`, 'test')
-    .option('--spatial <how>', 'conv activations: mean (average over space) or fold (positions as examples)', 'mean')
+    .option('--spatial <how>', 'conv activations: fold (each position a row) or mean (average over space)', 'fold')
     .option('--with-init', 'also compare each model with its own initialisation', false)
     .option('--out <dir>', 'output folder (default: <experiment>/similarity/<a>--<b>/)')
     .option('--backend <name>', `compute backend: ${backendNames.join(', ')}`, 'auto')

@@ -12,6 +12,8 @@ import { createOptimizer } from './optimizers';
 import { learningRateAt } from './schedules';
 import type { TrainProgress, TrainResult } from './progress';
 import { type CheckpointOptions, type DataPosition, TrainCheckpointer, runFingerprint } from './train-state';
+import { checkStepFitsHeap, optimizerSlotBytes } from './memory-check';
+import { asWasmHeapError, tfjsUsable } from './backend/heap-limit';
 
 export interface TrainOptions {
   /** Outputs logits: one per class (binary: 2), or one per label (multi-label). */
@@ -203,12 +205,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let bestWeights: tf.Tensor[] | undefined = resumed?.extraTensors.best;
   let stoppedEarly = false;
   let lastStep = firstStep - 1;
+  let imageSize: [number, number] = [0, 0];
   try {
     for (let step = firstStep; step <= steps; step++) {
       if (signal?.aborted) throw new TrainingAbortedError(step - 1, curve, signal.reason);
-      const t0 = now();
+      let t0 = now();
       const batch = batches.next().value as Batch;
-      if (step === firstStep) checkOutputWidth(task, numOutputs, opts.train.numClasses, batch.labelWidth);
+      if (step === firstStep) {
+        checkOutputWidth(task, numOutputs, opts.train.numClasses, batch.labelWidth);
+        imageSize = [batch.shape[1], batch.shape[2]];
+        // wasm heap backends: refuse a step that cannot fit the 4 GiB heap before running it
+        const pendingSlotBytes = resumed ? 0 : optimizerSlotBytes(training, vars);
+        await checkStepFitsHeap({ model, task, numOutputs, batch, vars, training, pendingSlotBytes });
+        t0 = now();
+      }
       const lossT = tf.tidy(() => {
         const x = tf.tensor4d(batch.x, batch.shape);
         const labels = labelTensors(task, batch, numOutputs);
@@ -304,9 +314,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       imagesPerSecond: trainSeconds > 0 ? imagesSeen / trainSeconds : 0,
       backend: tf.getBackend(),
     };
+  } catch (err) {
+    // the wasm heap running out becomes an error that says so and what to do
+    throw asWasmHeapError(err, { model: model.name, batchSize, imageSize });
   } finally {
-    optimizer.dispose();
-    tf.dispose(bestWeights);
+    // after the wasm module failed, every tfjs call fails and would hide the error
+    if (tfjsUsable()) {
+      optimizer.dispose();
+      tf.dispose(bestWeights);
+    }
     batches.return(undefined);
   }
 }

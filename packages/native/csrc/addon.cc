@@ -7,6 +7,7 @@
 
 #include "batchnorm.h"
 #include "conv.h"
+#include "depthwise.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "optim.h"
@@ -111,6 +112,54 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   float* dw = floats(a, 3);
   if (!a.ok) return nullptr;
   mt::conv2dBackpropFilter(g, x, dy, dw);
+  return nullptr;
+}
+
+// Depthwise geometry: co must be a positive multiple of c (the channel multiplier).
+bool depthwiseGeom(Args& a, int i, mt::ConvGeom& g) {
+  if (!geom(a, i, g)) return false;
+  if (g.c <= 0 || g.co <= 0 || g.co % g.c != 0) {
+    napi_throw_range_error(a.env, nullptr, "depthwise: output channels (geometry[14]) must be a positive multiple of input channels (geometry[3])");
+    return false;
+  }
+  return true;
+}
+
+// depthwiseConv2d(geom, x, w, y, bias | null, activation); w is [kh, kw, c, multiplier]
+napi_value DepthwiseConv2d(napi_env env, napi_callback_info info) {
+  Args a;
+  mt::ConvGeom g;
+  if (!getArgs(env, info, a, 6) || !depthwiseGeom(a, 0, g)) return nullptr;
+  const float *x = floats(a, 1), *w = floats(a, 2);
+  float* y = floats(a, 3);
+  const float* bias = floats(a, 4, true);
+  const int act = integer(a, 5);
+  if (!a.ok) return nullptr;
+  mt::depthwiseConv2d(g, x, w, bias, static_cast<mt::Activation>(act), y);
+  return nullptr;
+}
+
+// depthwiseConv2dBackpropInput(geom, dy, w, dx)
+napi_value DepthwiseConv2dBackpropInput(napi_env env, napi_callback_info info) {
+  Args a;
+  mt::ConvGeom g;
+  if (!getArgs(env, info, a, 4) || !depthwiseGeom(a, 0, g)) return nullptr;
+  const float *dy = floats(a, 1), *w = floats(a, 2);
+  float* dx = floats(a, 3);
+  if (!a.ok) return nullptr;
+  mt::depthwiseConv2dBackpropInput(g, dy, w, dx);
+  return nullptr;
+}
+
+// depthwiseConv2dBackpropFilter(geom, x, dy, dw)
+napi_value DepthwiseConv2dBackpropFilter(napi_env env, napi_callback_info info) {
+  Args a;
+  mt::ConvGeom g;
+  if (!getArgs(env, info, a, 4) || !depthwiseGeom(a, 0, g)) return nullptr;
+  const float *x = floats(a, 1), *dy = floats(a, 2);
+  float* dw = floats(a, 3);
+  if (!a.ok) return nullptr;
+  mt::depthwiseConv2dBackpropFilter(g, x, dy, dw);
   return nullptr;
 }
 
@@ -296,6 +345,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv2d", nullptr, DepthwiseConv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv2dBackpropInput", nullptr, DepthwiseConv2dBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv2dBackpropFilter", nullptr, DepthwiseConv2dBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},

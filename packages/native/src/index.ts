@@ -8,6 +8,10 @@ export interface NativeKernels {
   conv2d(geom: Int32Array, x: Float32Array, w: Float32Array, y: Float32Array, bias: Float32Array | null, activation: number): void;
   conv2dBackpropInput(geom: Int32Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   conv2dBackpropFilter(geom: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  /** Depthwise forward: filter [kh, kw, c, multiplier], geometry co = c · multiplier. */
+  depthwiseConv2d(geom: Int32Array, x: Float32Array, w: Float32Array, y: Float32Array, bias: Float32Array | null, activation: number): void;
+  depthwiseConv2dBackpropInput(geom: Int32Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  depthwiseConv2dBackpropFilter(geom: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
   maxPool(geom: Int32Array, x: Float32Array, y: Float32Array): void;
   /** `y` is maxPool(x): dy goes to the first element of each window equal to it. */
   maxPoolGrad(geom: Int32Array, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;

@@ -60,6 +60,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface ClaimOptions {
   force?: boolean;
   timing?: LockTiming;
+  /** For a source stage another runner holds: wait for it (default), or return `locked` at once. */
+  waitForSource?: boolean;
 }
 
 /**
@@ -70,15 +72,16 @@ export interface ClaimOptions {
 export async function runTaskLocked(ctx: StageContext, task: Task, total: number, emit: (e: RunEvent) => void, opts: ClaimOptions = {}): Promise<TaskOutcome> {
   const timing = opts.timing ?? lockTiming();
   let lock = acquireLock(task.dir, task.label, timing);
-  if (!lock && task.kind === 'source') {
+  if (!lock && task.kind === 'source' && opts.waitForSource !== false) {
     const holder = inspectLock(task.dir, timing);
     log.info(`${task.label}: another runner is training it${holder.state !== 'free' && holder.info ? ` (pid ${holder.info.pid} on ${holder.info.host})` : ''}; waiting for its checkpoint`);
     while (!lock) {
-      await sleep(Math.min(5000, timing.heartbeatMs));
+      await sleep(Math.min(1000, timing.heartbeatMs));
       if (!opts.force && isFinished(task)) return { status: 'done-elsewhere' };
       lock = acquireLock(task.dir, task.label, timing);
     }
   }
+  if (!lock && task.kind === 'source') return { status: 'locked' };
   if (!lock) {
     const holder = inspectLock(task.dir, timing);
     const info = holder.state === 'free' ? undefined : holder.info;
@@ -91,6 +94,7 @@ export async function runTaskLocked(ctx: StageContext, task: Task, total: number
       emit({ type: 'skip', label: task.label, index: task.index, total, reason: 'finished by another runner' });
       return { status: 'done-elsewhere' };
     }
+    held.recordAttempt();
     injectedFailure(task);
     await executeTask(ctx, task, total, (e) => {
       if (e.type === 'progress') held.touch();

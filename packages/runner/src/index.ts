@@ -19,3 +19,4 @@ export * from './similarity';
 export * from './transfusion-figures';
 // The similarity and figures commands of the CLI name these analysis values (cli depends on runner only).
 export { SIMILARITY_METRICS, type SimilarityMetric } from '@medtransfer/analysis';
+export { planReport, formatPlan, type PlanReport, type PlanStage, type Throughput, defaultThroughput, measuredThroughputs, imagesToTrain } from './estimate';

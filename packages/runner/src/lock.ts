@@ -93,6 +93,8 @@ export class StageLock {
     readonly dir: string,
     readonly info: LockInfo,
     private readonly timing: LockTiming,
+    /** The dead owner whose lock this one replaced. */
+    readonly tookOverFrom?: LockInfo,
   ) {
     this.timer = setInterval(() => this.beat(), timing.heartbeatMs);
     this.timer.unref();
@@ -104,6 +106,17 @@ export class StageLock {
 
   private ours(): boolean {
     return readInfo(this.file)?.token === this.info.token;
+  }
+
+  /**
+   * Appends this run of the stage to attempts.jsonl (called once the stage is known to need
+   * running): one short O_APPEND line, so concurrent appends do not interleave; readers skip a
+   * torn last line.
+   */
+  recordAttempt(): void {
+    const from = this.tookOverFrom;
+    const line = { pid: this.info.pid, host: this.info.host, startedAt: this.info.startedAt, ...(from ? { tookOverFrom: { pid: from.pid, host: from.host } } : {}) };
+    appendFileSync(join(this.dir, ATTEMPTS_FILE), `${JSON.stringify(line)}\n`);
   }
 
   /** Refreshes the heartbeat (the lock file's mtime). */
@@ -161,8 +174,8 @@ function removeStale(dir: string, label: string, timing: LockTiming): void {
   try {
     const state = inspectLock(dir, timing);
     if (state.state !== 'stale') return;
-    const who = state.info ? `pid ${state.info.pid} on ${state.info.host}, since ${state.info.startedAt}` : 'an unreadable lock';
-    log.warn(`${label}: taking over the lock of ${who} (${state.why})`);
+    const who = state.info ? `the lock of pid ${state.info.pid} on ${state.info.host}, since ${state.info.startedAt}` : 'an unreadable lock file';
+    log.warn(`${label}: taking over ${who} (${state.why})`);
     // rename first: the stale file is kept beside the new lock for whoever investigates
     renameSync(join(dir, LOCK_FILE), join(dir, `${LOCK_FILE}.stale`));
   } finally {
@@ -173,7 +186,7 @@ function removeStale(dir: string, label: string, timing: LockTiming): void {
 /**
  * Takes the lock of the stage folder `dir`, or returns undefined when a live runner holds it.
  * A lock whose owner is dead (same host and pid gone, or heartbeat older than `staleMs`) is taken
- * over and logged. Each taking is appended to `attempts.jsonl`.
+ * over and logged.
  */
 export function acquireLock(dir: string, label: string, timing: LockTiming = lockTiming()): StageLock | undefined {
   mkdirSync(dir, { recursive: true });
@@ -188,11 +201,8 @@ export function acquireLock(dir: string, label: string, timing: LockTiming = loc
   for (let attempt = 0; attempt < 3; attempt++) {
     if (tryCreate(file, info)) {
       const previous = existsSync(join(dir, `${LOCK_FILE}.stale`)) ? readInfo(join(dir, `${LOCK_FILE}.stale`)) : undefined;
-      const line = { pid: info.pid, host: info.host, startedAt: info.startedAt, ...(previous ? { tookOverFrom: { pid: previous.pid, host: previous.host } } : {}) };
       rmSync(join(dir, `${LOCK_FILE}.stale`), { force: true });
-      // One short line with O_APPEND: concurrent appends do not interleave; readers skip a torn last line.
-      appendFileSync(join(dir, ATTEMPTS_FILE), `${JSON.stringify(line)}\n`);
-      return new StageLock(dir, info, timing);
+      return new StageLock(dir, info, timing, previous);
     }
     const state = inspectLock(dir, timing);
     if (state.state === 'held') return undefined;

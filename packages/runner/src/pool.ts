@@ -20,8 +20,11 @@ export type ToWorker = WorkerInit | { type: 'run'; index: number; key: string };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'event'; event: RunEvent }
-  /** The stage ran under its lock (claim.ts), or was left to / finished by another runner. */
-  | { type: 'outcome'; index: number; outcome: TaskOutcome }
+  /**
+   * The stage ran under its lock (claim.ts), or was left to / finished by another runner. `retire`:
+   * the worker's tfjs is unusable (its wasm heap ran out); it exits and a fresh worker replaces it.
+   */
+  | { type: 'outcome'; index: number; outcome: TaskOutcome; retire?: boolean }
   /** The worker could not start (e.g. the file or data changed under it). */
   | { type: 'fatal'; message: string };
 
@@ -58,7 +61,7 @@ export async function runInWorkers(
   const ready = (t: Task) => t.kind === 'source' || t.after === undefined || !pendingIndex.has(t.after) || isDone(outcomes.get(t.after));
 
   await new Promise<void>((resolveAll) => {
-    const children: Array<ChildProcess & { busy?: number }> = [];
+    const children: Array<ChildProcess & { busy?: number; retired?: boolean }> = [];
     let settled = false;
     const finishIfIdle = () => {
       if (settled) return;
@@ -83,18 +86,19 @@ export async function runInWorkers(
       running--;
       // a finished source may have made trials ready for idle workers too
       for (const c of children) {
-        if (c.busy === undefined && c.connected) dispatch(c);
+        if (c.busy === undefined && c.connected && !c.retired) dispatch(c);
       }
       finishIfIdle();
     };
-    for (let w = 0; w < opts.workers; w++) {
-      const child: ChildProcess & { busy?: number } = spawnWorker(opts.workers);
+    const startWorker = () => {
+      const child: ChildProcess & { busy?: number; retired?: boolean } = spawnWorker(opts.workers);
       children.push(child);
       child.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') dispatch(child);
         else if (msg.type === 'event') emit(msg.event);
         else if (msg.type === 'outcome') {
           outcomes.set(msg.index, msg.outcome);
+          if (msg.retire) child.retired = true;
           settle(child);
         } else if (msg.type === 'fatal') {
           fatal = `worker process: ${msg.message}`;
@@ -106,12 +110,15 @@ export async function runInWorkers(
           // its lock now names a dead process: the next runner takes it over
           outcomes.set(child.busy, { status: 'failed', message: `the worker process running it exited (${signal ?? `code ${code}`})`, recorded: false });
           settle(child);
+        } else if (child.retired && !settled && fatal === undefined && waiting.length > 0) {
+          startWorker(); // a fresh process (and tfjs) for the stages left
         } else {
           finishIfIdle();
         }
       });
       child.send({ type: 'init', file, resultsDir: opts.resultsDir, backend: opts.backend, force: opts.force } satisfies ToWorker);
-    }
+    };
+    for (let w = 0; w < opts.workers; w++) startWorker();
   });
 
   if (fatal !== undefined) throw new MedtransferError(fatal);

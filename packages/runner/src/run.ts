@@ -4,7 +4,7 @@
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { ExperimentConfig, Metrics, TrialResult, getLogger } from '@medtransfer/core';
-import { TrainProgress, selectBackend } from '@medtransfer/engine';
+import { TrainProgress, selectBackend, tfjsUsable } from '@medtransfer/engine';
 import { writeReport } from '@medtransfer/analysis';
 import { TaskOutcome, isDone, isFinished, recordFailure, runTaskLocked } from './claim';
 import { Plan } from './plan';
@@ -128,9 +128,36 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     log.info(`running ${pending.length} stage(s) in ${workers} worker processes`);
     outcomes = await runInWorkers(plan.file, { resultsDir: opts.resultsDir, backend: backendPref, workers, force: opts.force }, pending, emit);
   } else {
+    // A source stage another runner is training is put off with the trials that need it, so
+    // this runner does the other trials first and waits for that source only when nothing else is left.
+    const later: Task[] = [];
+    const putOff = new Set<number>();
     for (const task of pending) {
+      if (!tfjsUsable()) break; // the wasm heap ran out: the rest go to a fresh process below
+      if (sourceFailed(task, outcomes)) continue;
+      if (task.kind === 'trial' && task.after !== undefined && putOff.has(task.after)) {
+        later.push(task);
+        continue;
+      }
+      const o = await runTaskLocked(ctx, task, tasks.length, emit, { force: opts.force, waitForSource: false });
+      if (task.kind === 'source' && o.status === 'locked') {
+        putOff.add(task.index);
+        later.push(task);
+      } else {
+        outcomes.set(task.index, o);
+      }
+    }
+    for (const task of later) {
+      if (!tfjsUsable()) break;
       if (sourceFailed(task, outcomes)) continue;
       outcomes.set(task.index, await runTaskLocked(ctx, task, tasks.length, emit, { force: opts.force }));
+    }
+    const left = pending.filter((t) => !outcomes.has(t.index) && !sourceFailed(t, outcomes));
+    if (!tfjsUsable() && left.length) {
+      // a stage ran out of wasm heap (its failed.json says so) and tfjs here is unusable
+      log.warn(`tfjs in this process is unusable after running out of wasm heap; the ${left.length} stage(s) left run in a fresh worker process`);
+      const more = await runInWorkers(plan.file, { resultsDir: opts.resultsDir, backend: backendPref, workers: 1, force: opts.force }, left, emit);
+      for (const [index, o] of more) outcomes.set(index, o);
     }
   }
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ComponentRef, ImageDataset, MedtransferError, SplitName, StageConfig, normalizeComponent } from '@medtransfer/core';
+import { ComponentRef, ImageDataset, MedtransferError, SplitName, StageConfig, getLogger, normalizeComponent } from '@medtransfer/core';
 import { createStageSources, loadDataset } from '@medtransfer/data';
 import { ClassifierModel, InitStrategy, MANIFEST_FILE, createModel, createSlimModel, loadWeights, readCheckpoint } from '@medtransfer/zoo';
 import { SIMILARITY_METRICS, SimilarityMetric, SimilarityResult, SimilarityRow, linearCka, pwcca, svcca, writeSimilarity } from '@medtransfer/analysis';
@@ -12,6 +12,8 @@ import { selectBackend } from '@medtransfer/engine';
 import { DATA_SEED } from './plan';
 import { CONFIG_FILE, readJson } from './store';
 import { TrialWeightsWhich, trialWeightsDir } from './trial-weights';
+
+const log = getLogger('similarity');
 
 /** One model to compare: a trial folder and which of its saved weights. */
 export interface ModelRef {
@@ -34,7 +36,10 @@ export interface ProbeOptions {
   probe?: number;
   /** Split the probe images come from (default `test`). */
   split?: SplitName;
-  /** Conv activations: average over space (`mean`, n × c, default) or fold positions into examples (`fold`, n·h·w × c). */
+  /**
+   * Conv activations: fold the spatial positions into the rows (`fold`, n·h·w × c, default: each
+   * position is a data point, as SVCCA treats conv layers) or average over space (`mean`, n × c).
+   */
   spatial?: 'mean' | 'fold';
   batchSize?: number;
 }
@@ -117,7 +122,7 @@ export function groupActivations(model: ClassifierModel, stage: StageConfig, opt
       const x = tf.tensor4d(batch.x, batch.shape).slice(0, take);
       const ys = probeModel.predict(x) as tf.Tensor | tf.Tensor[];
       return (Array.isArray(ys) ? ys : [ys]).map((y) => {
-        if (y.rank === 4) return opts.spatial === 'fold' ? y.reshape([-1, y.shape[3]!]) : y.mean([1, 2]);
+        if (y.rank === 4) return (opts.spatial ?? 'fold') === 'fold' ? y.reshape([-1, y.shape[3]!]) : y.mean([1, 2]);
         return y.reshape([y.shape[0], -1]);
       });
     });
@@ -187,14 +192,19 @@ export function compareTrials(pairs: ReadonlyArray<readonly [ModelRef, ModelRef]
     const pair = `${ra.label} vs ${rb.label}`;
     a.groups.forEach((ga, depth) => {
       const gb = b.groups.find((g) => g.group === ga.group);
-      if (!gb || ga.rows !== gb.rows) return;
-      for (const metric of metrics) rows.push({ pair, a: ra.label, b: rb.label, group: ga.group, depth, metric, value: similarity(metric, ga, gb, opts.keep ?? 0.99) });
+      if (!gb) return;
+      if (ga.rows !== gb.rows) {
+        log.warn(`${pair}: group ${ga.group} skipped: ${ga.rows} vs ${gb.rows} rows (different spatial sizes; use --spatial mean to compare them)`);
+        return;
+      }
+      const sizes = { rows: ga.rows, featuresA: ga.cols, featuresB: gb.cols };
+      for (const metric of metrics) rows.push({ pair, a: ra.label, b: rb.label, group: ga.group, depth, metric, value: similarity(metric, ga, gb, opts.keep ?? 0.99), ...sizes });
     });
   }
   return {
     format: 'medtransfer-similarity',
     version: 1,
-    probe: { ...probe, split: opts.split ?? 'test', spatial: opts.spatial ?? 'mean' },
+    probe: { ...probe, split: opts.split ?? 'test', spatial: opts.spatial ?? 'fold' },
     models: [...new Set(pairs.flat().map((r) => r.label))].map((label) => {
       const ref = pairs.flat().find((r) => r.label === label)!;
       return { label, dir: ref.dir, which: ref.which, backbone: activations(ref).backbone };

@@ -19,7 +19,7 @@ import {
   unknownNameMessage,
 } from '@medtransfer/core';
 import { applySubset, createStageSources, loadDataset, requireSplits } from '@medtransfer/data';
-import { DEFAULT_CHECKPOINT_EVERY, TrainProgress, TrainResult, removeTrainState, train } from '@medtransfer/engine';
+import { DEFAULT_CHECKPOINT_EVERY, TrainProgress, TrainResult, removeTrainState, tfjsUsable, train } from '@medtransfer/engine';
 import {
   ClassifierModel,
   ExternalWeights,
@@ -261,7 +261,8 @@ export async function executeTask(ctx: StageContext, task: Task, total: number, 
       removeTrainState(resumeDir(task));
       emit({ type: 'done', label, index, total, outcome: result });
     } finally {
-      model.dispose();
+      // after the wasm heap ran out every tfjs call fails, and would hide train's error
+      if (tfjsUsable()) model.dispose();
     }
     return;
   }
@@ -322,6 +323,6 @@ async function runTrial(ctx: StageContext, task: Extract<Task, { kind: 'trial' }
     };
     return { summary, curve: r.curve };
   } finally {
-    model.dispose();
+    if (tfjsUsable()) model.dispose(); // see the source stage above
   }
 }

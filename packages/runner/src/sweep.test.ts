@@ -118,6 +118,14 @@ describe('sweep axes', () => {
     expect(issues(() => withSweep('  tied:\n    - { backbone: inception-v3, imageSize: 32 }\n'))).to.contain('sweep.tied[0].imageSize: inception-v3 needs inputs of at least 75×75 px');
   });
 
+  it('checks the source stage size only for backbones that still have pretrained trials', () => {
+    const sweep = '  backbone: [cbr-tiny, inception-v3]\n  init: [scratch, pretrained]\n  imageSize: [80]\n';
+    expect(issues(() => withSweep(sweep))).to.contain('source.imageSize: inception-v3 needs inputs of at least 75×75 px, but source.imageSize is 28');
+    const p = withSweep(`${sweep}  skip: [{ backbone: inception-v3, init: pretrained, reason: "its source stage would be 28 px" }]\n`);
+    expect(p.sourceBackbones.map((b) => b.name)).to.deep.equal(['cbr-tiny']);
+    expect(p.trials.filter((t) => t.backbone.name === 'inception-v3').map((t) => t.init)).to.deep.equal(['scratch', 'scratch']);
+  });
+
   it('refuses ambiguous axes with the field to fix', () => {
     expect(issues(() => withSweep('  backbone: [cbr-tiny]\n  tied: [{ backbone: cbr-small, imageSize: 32 }]\n'))).to.contain('sweep.backbone: "backbone" is also an axis of sweep.tied');
     expect(issues(() => withSweep('  tied: [{ backbone: cbr-small, imageSize: 32 }, { backbone: cbr-tiny }]\n'))).to.contain('sweep.tied[1]: names backbone but the tied rows together name backbone, imageSize');

@@ -2,7 +2,7 @@
 // parent sends, each under its lock (claim.ts), forwarding progress events and the outcome.
 import { resolve } from 'node:path';
 import { ExperimentConfig } from '@medtransfer/core';
-import { selectBackend } from '@medtransfer/engine';
+import { selectBackend, tfjsUsable } from '@medtransfer/engine';
 import { runTaskLocked } from './claim';
 import { loadPlan } from './experiment';
 import type { FromWorker, ToWorker } from './pool';
@@ -35,7 +35,10 @@ process.on('message', (msg: ToWorker) => {
       return send({ type: 'fatal', message: `stage ${task.label} has key ${task.key} here but ${msg.key} in the parent; did the experiment file or its data change during the run?` });
     }
     const outcome = await runTaskLocked(ctx, task, tasks.length, (event) => send({ type: 'event', event }), { force });
-    send({ type: 'outcome', index: msg.index, outcome });
+    if (tfjsUsable()) return send({ type: 'outcome', index: msg.index, outcome });
+    // the wasm heap ran out (failed.json says so): this process's tfjs is unusable, so it exits
+    // once the parent has the outcome, and the pool starts a fresh worker for the stages left
+    process.send?.({ type: 'outcome', index: msg.index, outcome, retire: true } satisfies FromWorker, () => process.exit(0));
   })();
 });
 

@@ -6,6 +6,7 @@ import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from '@medtransfer/co
 import { loadNative, type NativeKernels } from '@medtransfer/native';
 import { batchNormGradKernel, batchNormTrainKernel } from './batch-norm-kernels';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv-kernels';
+import { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-kernels';
 import { add, multiply, realDiv, sub } from './elementwise-kernels';
 import type { NativeBody } from './kernel-support';
 import { ADAM_KERNEL, type AdamStepParams, adamKernelFunc } from './optimizer-kernels';
@@ -17,6 +18,10 @@ const bodies: Record<string, NativeBody> = {
   FusedConv2D: conv2d,
   Conv2DBackpropInput: conv2dBackpropInput,
   Conv2DBackpropFilter: conv2dBackpropFilter,
+  DepthwiseConv2dNative: depthwiseConv2d,
+  FusedDepthwiseConv2D: depthwiseConv2d,
+  DepthwiseConv2dNativeBackpropInput: depthwiseConv2dBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseConv2dBackpropFilter,
   MaxPool: maxPool,
   MaxPoolGrad: maxPoolGrad,
   BatchMatMul: batchMatMul,
