@@ -1,6 +1,7 @@
 // @medtransfer/bench: training and inference throughput of zoo nets per tfjs backend, side by
 // side with the same nets in PyTorch. The command is `npm run bench` (src/main.ts).
 export { parseBenchArgs, DEFAULTS, PEER_ONLY_NETS, USAGE, type BenchOptions, type TorchMode } from './args';
+export { parseNetParams } from './args';
 export { countFlops, TRAINING_FACTOR, type FlopCount, type LayerFlops } from './flops';
 export { describeMachine, parseCpuInfo, type MachineInfo } from './machine';
 export { measureJs, type JsMeasureOptions, type JsResult, type Timing } from './measure';

@@ -74,6 +74,25 @@ describe('@medtransfer/native', function () {
     expect(() => native.maxPool(g, new Float64Array(4) as unknown as Float32Array, new Float32Array(4))).to.throw(TypeError, /Float32Array/);
   });
 
+  it('depthwise kernels: a 2×2 window by hand, and a RangeError when co is not a multiple of c', () => {
+    // one 3×3 image of 2 channels (channel 1 = −channel 0), 2×2 filter, stride 1, valid, bias, relu
+    const g = Int32Array.from([1, 3, 3, 2, 2, 2, 1, 1, 1, 1, 0, 0, 2, 2, 2]);
+    const x = Float32Array.from([1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8, -8, 9, -9]);
+    const w = Float32Array.from([1, 1, 0, 0, 0, 0, 1, 1]); // taps (0,0) and (1,1) per channel
+    const y = new Float32Array(8);
+    native.depthwiseConv2d(g, x, w, y, Float32Array.from([0.5, 20]), 1);
+    // channel 0: x[i,j] + x[i+1,j+1] + 0.5; channel 1: 20 − that sum
+    expect(Array.from(y)).to.deep.equal([6.5, 14, 8.5, 12, 12.5, 8, 14.5, 6]);
+    const dw = new Float32Array(8);
+    native.depthwiseConv2dBackpropFilter(g, x, new Float32Array(8).fill(1), dw);
+    expect(Array.from(dw)).to.deep.equal([12, -12, 16, -16, 24, -24, 28, -28]);
+    const dx = new Float32Array(18);
+    native.depthwiseConv2dBackpropInput(g, new Float32Array(8).fill(1), w, dx);
+    expect(Array.from(dx.filter((_, i) => i % 2 === 0))).to.deep.equal([1, 1, 0, 1, 2, 1, 0, 1, 1]);
+    const bad = Int32Array.from([1, 3, 3, 2, 2, 2, 1, 1, 1, 1, 0, 0, 2, 2, 3]);
+    expect(() => native.depthwiseConv2d(bad, x, w, y, null, 0)).to.throw(RangeError, /multiple of input channels/);
+  });
+
   it('MEDTRANSFER_NATIVE=0 turns the addon off and says so', () => {
     const root = path.join(__dirname, '..', '..', '..');
     const script = `const n = require(${JSON.stringify(path.join(__dirname, 'index.ts'))}); console.log(JSON.stringify(n.loadNative().reason));`;
