@@ -95,7 +95,7 @@ export function similarityMarkdown(result: SimilarityResult, opts: { heading?: s
     out.push(
       '',
       '† CCA-based value with at least as many features (both sides together) as rows: the canonical correlations are close to 1 ' +
-        'whatever the activations. Use more probe images (`--probe`) or fold spatial positions into the rows (`--spatial fold`).',
+        'whatever the activations. Use more probe images (`--probe`), or `--spatial fold` if conv maps were averaged over space (a group ending in global pooling stays one row per image).',
     );
   }
   return `${out.join('\n')}\n`;

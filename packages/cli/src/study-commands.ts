@@ -31,8 +31,8 @@ interface SimilarityFlags {
 interface FiguresFlags {
   results: string;
   out?: string;
-  metric: string;
-  threshold: string;
+  metric?: string;
+  threshold?: string;
   png: boolean;
 }
 
@@ -69,14 +69,17 @@ export function registerStudyCommands(program: Command): void {
     .description('the Transfusion study: model table, small-data table, convergence speed-up, transfusion-k curve, similarity by layer')
     .option('--results <dir>', 'result store root (searched for trial folders and similarity.json)', 'results')
     .option('--out <dir>', 'output folder (default: <results>/figures-transfusion)')
-    .option('--metric <name>', 'convergence metric for trials that do not record one: auc or acc', 'auc')
-    .option('--threshold <x>', 'convergence threshold for trials that do not record one', '0.8')
+    .option('--metric <name>', 'convergence metric for every trial: auc or acc (default: each trial\'s own, from its experiment\'s report)')
+    .option('--threshold <x>', 'convergence threshold for every trial (default: each trial\'s own; 0.8 where none is recorded)')
     .option('--no-png', 'skip the PNG renderings')
     .action(async (flags: FiguresFlags) => {
-      const threshold = Number(flags.threshold);
-      if (!(threshold >= 0 && threshold <= 1)) throw new MedtransferError(`--threshold: expected a number in [0, 1], received "${flags.threshold}"`);
+      const threshold = flags.threshold === undefined ? undefined : Number(flags.threshold);
+      if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
+        throw new MedtransferError(`--threshold: expected a number in [0, 1], received "${flags.threshold}"`);
+      }
+      const metric = flags.metric === undefined ? undefined : oneOf(flags.metric, ['auc', 'acc'] as const, '--metric');
       const out = flags.out ?? resolve(flags.results, 'figures-transfusion');
-      const r = await writeTransfusionFigures(flags.results, out, { metric: oneOf(flags.metric, ['auc', 'acc'] as const, '--metric'), threshold, png: flags.png });
+      const r = await writeTransfusionFigures(flags.results, out, { metric, threshold, png: flags.png });
       process.stdout.write(
         `${r.markdown}\n${r.results.length} trial(s), ${r.similarity.length} similarity result(s) read from ${flags.results}; ` +
           `${r.skipped.length} section(s) skipped for lack of results.\nWrote: ${r.files.join(', ')}\n`,

@@ -50,50 +50,70 @@ async function stepPeakBytes(p: StepMemoryProbe, batch: Batch): Promise<number> 
  * and 2 (activations and gradients grow linearly with the batch), `base + perImage × B`. The
  * model is left as it was: the batch-norm moving statistics the probe steps update are restored.
  */
-export async function measureStepMemory(p: StepMemoryProbe): Promise<{ base: number; perImage: number }> {
+export async function measureStepMemory(p: StepMemoryProbe): Promise<StepMemory> {
+  const live = tf.memory().numBytes;
   const state = p.model.nonTrainableWeights.map((w) => tf.keep(w.read().clone()));
   try {
     const one = await stepPeakBytes(p, headOf(p.batch, 1));
     const two = await stepPeakBytes(p, headOf(p.batch, 2));
     const perImage = Math.max(0, two - one);
-    return { base: one - perImage, perImage };
+    return { base: one - perImage, perImage, live };
   } finally {
     p.model.nonTrainableWeights.forEach((w, i) => w.write(state[i]));
     tf.dispose(state);
   }
 }
 
-/** Optimiser state created at the first update: Adam keeps two slots per weight, SGD with momentum one. */
-export function optimizerSlotBytes(training: TrainingConfig, vars: tf.Variable[]): number {
-  const paramBytes = vars.reduce((s, v) => s + v.size * 4, 0);
-  const o = training.optimizer;
-  const slots = o.name === 'sgd' ? (o.momentum > 0 ? 1 : 0) : 2;
-  return slots * paramBytes;
+/** A step's measured tensor memory: peak of forward + backward = `base + perImage × B`; `live` before it. */
+export interface StepMemory {
+  base: number;
+  perImage: number;
+  live: number;
 }
 
-/** The heap estimate of a step at `batchSize`, from a measurement; `extraBytes` are added to the peak. */
-export function heapEstimate(m: { base: number; perImage: number }, batchSize: number, extraBytes: number): HeapEstimate {
-  const peakBytes = m.base + extraBytes + m.perImage * batchSize;
-  const room = WASM_HEAP_MAX_BYTES - m.base - extraBytes;
-  const maxBatchSize = m.perImage > 0 ? Math.max(0, Math.floor(room / m.perImage)) : batchSize;
+/**
+ * Tensor bytes of the optimiser update, in units of the trainable weights' bytes: `slots`,
+ * created at the first update (Adam's two moments, SGD's momentum), and `temporaries`, the
+ * update's intermediates, which stay alive until the step's tf.tidy ends. The temporaries were
+ * measured on the wasm backend (ResNet-50, 64 px: Adam 11.2, SGD with momentum 1.2, plain SGD
+ * 0.25 × the weights); they do not depend on the batch size.
+ */
+export function optimizerUpdateBytes(training: TrainingConfig, vars: tf.Variable[]): { slots: number; temporaries: number } {
+  const paramBytes = vars.reduce((s, v) => s + v.size * 4, 0);
+  const o = training.optimizer;
+  if (o.name === 'sgd') return o.momentum > 0 ? { slots: paramBytes, temporaries: 1.25 * paramBytes } : { slots: 0, temporaries: 0.25 * paramBytes };
+  return { slots: 2 * paramBytes, temporaries: 11.5 * paramBytes };
+}
+
+/**
+ * The heap estimate of a step at `batchSize`. The step peaks either in forward + backward (grows
+ * with the batch) or in the update (the weights, their gradients and the update's temporaries);
+ * the slots are alive in both. `update.slots`: slots not yet allocated (0 on resume);
+ * `paramBytes`: the trainable weights' bytes (their gradients are alive during the update).
+ */
+export function heapEstimate(m: StepMemory, batchSize: number, update: { slots: number; temporaries: number }, paramBytes = 0): HeapEstimate {
+  const updatePeak = m.live + paramBytes + update.temporaries;
+  const peakBytes = Math.max(m.base + m.perImage * batchSize, updatePeak) + update.slots;
+  const room = WASM_HEAP_MAX_BYTES - m.base - update.slots;
+  const maxBatchSize = updatePeak + update.slots > WASM_HEAP_MAX_BYTES ? 0 : m.perImage > 0 ? Math.max(0, Math.floor(room / m.perImage)) : batchSize;
   return { peakBytes, bytesPerImage: m.perImage, maxBatchSize };
 }
 
 /**
  * On the wasm heap backends, installs the allocation guard and refuses (WasmHeapError, nothing
  * allocated at full size) a run whose predicted step peak exceeds the heap limit. The estimate
- * counts tensors only (not kernel scratch or heap fragmentation), so it is a lower bound: a
- * refusal is certain to be right, and a run predicted above HEAP_WARN_FRACTION of the heap gets
- * a warning. Does nothing on other backends or when the batch holds fewer than two images.
+ * counts tensors only, not kernel scratch or heap fragmentation (a real step's heap measured
+ * 3–8 % above it; docs/backends.md), so a run predicted above HEAP_WARN_FRACTION of the heap
+ * gets a warning. Does nothing on other backends or when the batch holds fewer than two images.
  */
-export async function checkStepFitsHeap(p: StepMemoryProbe & { training: TrainingConfig; pendingSlotBytes: number }): Promise<HeapEstimate | undefined> {
+export async function checkStepFitsHeap(p: StepMemoryProbe & { training: TrainingConfig; resumed: boolean }): Promise<HeapEstimate | undefined> {
   const backend = wasmHeapBackend();
   if (!backend) return undefined;
   guardWasmAllocations();
   const batchSize = p.training.batchSize;
   const run: HeapRunInfo = { backend, model: p.model.name, batchSize, imageSize: [p.batch.shape[1], p.batch.shape[2]] };
   if (p.batch.size < 2) return undefined;
-  let m: { base: number; perImage: number };
+  let m: StepMemory;
   try {
     m = await measureStepMemory(p);
   } catch (err) {
@@ -103,7 +123,10 @@ export async function checkStepFitsHeap(p: StepMemoryProbe & { training: Trainin
     if (aborted) markTfjsUnusable();
     throw new WasmHeapError(run, aborted, undefined, `${(err as Error).message} (in a probe step at batch 1 or 2)`);
   }
-  const estimate = heapEstimate(m, batchSize, p.pendingSlotBytes);
+  const update = optimizerUpdateBytes(p.training, p.vars);
+  // on resume the slots are restored already and counted in the measurement
+  if (p.resumed) update.slots = 0;
+  const estimate = heapEstimate(m, batchSize, update, p.vars.reduce((s, v) => s + v.size * 4, 0));
   if (estimate.peakBytes > WASM_HEAP_MAX_BYTES) throw new WasmHeapError(run, false, estimate);
   if (estimate.peakBytes > HEAP_WARN_FRACTION * WASM_HEAP_MAX_BYTES) {
     log.warn(

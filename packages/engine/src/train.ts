@@ -12,7 +12,7 @@ import { createOptimizer } from './optimizers';
 import { learningRateAt } from './schedules';
 import type { TrainProgress, TrainResult } from './progress';
 import { type CheckpointOptions, type DataPosition, TrainCheckpointer, runFingerprint } from './train-state';
-import { checkStepFitsHeap, optimizerSlotBytes } from './memory-check';
+import { checkStepFitsHeap } from './memory-check';
 import { asWasmHeapError, tfjsUsable } from './backend/heap-limit';
 
 export interface TrainOptions {
@@ -215,8 +215,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         checkOutputWidth(task, numOutputs, opts.train.numClasses, batch.labelWidth);
         imageSize = [batch.shape[1], batch.shape[2]];
         // wasm heap backends: refuse a step that cannot fit the 4 GiB heap before running it
-        const pendingSlotBytes = resumed ? 0 : optimizerSlotBytes(training, vars);
-        await checkStepFitsHeap({ model, task, numOutputs, batch, vars, training, pendingSlotBytes });
+        await checkStepFitsHeap({ model, task, numOutputs, batch, vars, training, resumed: !!resumed });
         t0 = now();
       }
       const lossT = tf.tidy(() => {

@@ -108,7 +108,13 @@ export function experimentRows(experimentDir: string, trials?: Set<string>): Tab
 export function tableColumns(rows: readonly TableRow[]): string[] {
   const seen = new Set<string>(LEADING_COLUMNS);
   const rest: string[] = [];
-  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), rest.push(k));
+  for (const r of rows) {
+    for (const k of Object.keys(r)) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      rest.push(k);
+    }
+  }
   return [...LEADING_COLUMNS, ...rest];
 }
 

@@ -20,7 +20,7 @@ function fakeTrial(root: string, name: string, initialSeed: number, finalSeed: n
   const dir = join(root, name);
   writeJsonAtomic(join(dir, 'config.json'), { trial: { name, seed: 1, backbone: { name: 'cbr-tiny' }, strategy: { kind: 'scratch' } }, target: TARGET });
   for (const [which, seed] of [['initial', initialSeed], ['final', finalSeed]] as const) {
-    const m = createModel({ name: 'cbr-tiny' }, { inputShape: [16, 16, 3], numClasses: 2, seed });
+    const m = createModel({ name: 'cbr-tiny', params: {} }, { inputShape: [16, 16, 3], numClasses: 2, seed });
     saveTrialWeights(m, dir, which, { trial: name });
     m.dispose();
   }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ComponentRef, ImageDataset, MedtransferError, SplitName, StageConfig, getLogger, normalizeComponent } from '@medtransfer/core';
-import { createStageSources, loadDataset } from '@medtransfer/data';
+import { applySubset, createStageSources, loadDataset } from '@medtransfer/data';
 import { ClassifierModel, InitStrategy, MANIFEST_FILE, createModel, createSlimModel, loadWeights, readCheckpoint } from '@medtransfer/zoo';
 import { SIMILARITY_METRICS, SimilarityMetric, SimilarityResult, SimilarityRow, linearCka, pwcca, svcca, writeSimilarity } from '@medtransfer/analysis';
 import { selectBackend } from '@medtransfer/engine';
@@ -95,10 +95,12 @@ const datasetCache = new Map<string, ImageDataset>();
 
 function probeDataset(stage: StageConfig): ImageDataset {
   const ref = normalizeComponent(stage.dataset);
-  const id = JSON.stringify(ref);
+  const id = JSON.stringify([ref, stage.subset ?? null]);
   let ds = datasetCache.get(id);
   if (!ds) {
-    ds = loadDataset(ref, { path: 'target.dataset', seed: DATA_SEED });
+    const loaded = loadDataset(ref, { path: 'target.dataset', seed: DATA_SEED });
+    // As in training: a subset replaces the training split, which `normalize: dataset` takes its statistics from.
+    ds = stage.subset ? applySubset(loaded, stage.subset, stage.subset.seed ?? DATA_SEED) : loaded;
     datasetCache.set(id, ds);
   }
   return ds;
@@ -137,7 +139,10 @@ export function groupActivations(model: ClassifierModel, stage: StageConfig, opt
     const total = parts[i].reduce((n, p) => n + p.length, 0);
     const data = new Float32Array(total);
     let at = 0;
-    for (const p of parts[i]) (data.set(p, at), (at += p.length));
+    for (const p of parts[i]) {
+      data.set(p, at);
+      at += p.length;
+    }
     return { group: g.name, layer: layers[i], rows: total / cols[i], cols: cols[i], data };
   });
   return { dataset: ds.name, count: seen, groups };

@@ -96,18 +96,21 @@ describe('store after crashes and failures', function () {
     let first;
     const events: RunEvent[] = [];
     try {
-      first = await runExperimentFile(file, { resultsDir: results, workers: 1, onEvent: (e) => events.push(e) });
+      // in worker processes: the failure travels back from the worker that ran the trial
+      first = await runExperimentFile(file, { resultsDir: results, workers: 2, onEvent: (e) => events.push(e) });
     } finally {
       delete process.env.MEDTRANSFER_FAIL_TRIALS;
     }
     expect(first.failed.map((f) => f.label)).to.deep.equal(['target[backbone=cbr-tiny,init=scratch,seed=1]']);
     expect(first.ran).to.equal(1);
+    expect(first.workers).to.equal(2);
     expect(first.results.map((r) => r.summary.seed)).to.deep.equal([2]);
     expect(events.filter((e) => e.type === 'failed')).to.have.length(1);
     const failedDir = join(results, 'crash', 'cbr-tiny_scratch_seed1');
     const failure = readTrialFailure(failedDir);
     expect(failure?.message).to.match(/injected failure/);
     expect(failure?.stack).to.match(/claim\.ts/);
+    expect(failure?.pid, 'recorded by the worker process').to.not.equal(process.pid);
     expect(failure?.backend).to.equal(first.backend);
     expect(Date.parse(failure?.failedAt ?? '')).to.be.within(Date.now() - 120_000, Date.now());
     const status = await experimentStatus(file, results);

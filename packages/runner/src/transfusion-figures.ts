@@ -74,12 +74,16 @@ export function readResultTree(root: string, depth = 4): StoredResults {
  * One result set per dataset × convergence metric × threshold, each trial's taken from its summary
  * (`convergence`, written by the run from the experiment's `report`), else `fallback`.
  */
-export function resultSets(results: readonly TrialResult[], fallback: { metric: 'auc' | 'acc'; threshold: number }): ResultSet[] {
+export function resultSets(
+  results: readonly TrialResult[],
+  fallback: { metric: 'auc' | 'acc'; threshold: number },
+  override?: { metric?: 'auc' | 'acc'; threshold?: number },
+): ResultSet[] {
   const sets = new Map<string, ResultSet>();
   for (const r of results) {
     const reach = r.summary.convergence?.reached.find((x) => x.basis === 'absolute');
-    const metric = r.summary.convergence?.metric ?? fallback.metric;
-    const threshold = reach?.threshold ?? fallback.threshold;
+    const metric = override?.metric ?? r.summary.convergence?.metric ?? fallback.metric;
+    const threshold = override?.threshold ?? reach?.threshold ?? fallback.threshold;
     const key = `${r.summary.dataset}\u0000${metric}\u0000${threshold}`;
     if (!sets.has(key)) sets.set(key, { dataset: r.summary.dataset, metric, threshold, results: [] });
     sets.get(key)!.results.push(r);
@@ -88,7 +92,10 @@ export function resultSets(results: readonly TrialResult[], fallback: { metric: 
 }
 
 export interface TransfusionFiguresOptions {
-  /** Convergence metric and threshold for trials whose summary does not record one (default AUC 0.8). */
+  /**
+   * Convergence metric and threshold for every trial. Absent: each trial's own (recorded in its
+   * summary from the experiment's `report`), else AUC 0.8.
+   */
   metric?: 'auc' | 'acc';
   threshold?: number;
   png?: boolean;
@@ -97,7 +104,7 @@ export interface TransfusionFiguresOptions {
 /** Reads the result tree under `resultsDir` and writes the study's tables and figures into `outDir`. */
 export async function writeTransfusionFigures(resultsDir: string, outDir: string, opts: TransfusionFiguresOptions = {}): Promise<TransfusionOutput & StoredResults> {
   const stored = readResultTree(resultsDir);
-  const sets = resultSets(stored.results, { metric: opts.metric ?? 'auc', threshold: opts.threshold ?? 0.8 });
+  const sets = resultSets(stored.results, { metric: 'auc', threshold: 0.8 }, { metric: opts.metric, threshold: opts.threshold });
   const out = await writeTransfusionReport({ sets, similarity: stored.similarity, producers: TRANSFUSION_PRODUCERS }, outDir, { png: opts.png });
   return { ...out, ...stored };
 }

@@ -1,0 +1,89 @@
+// `medtransfer figures transfusion` on the committed reference results (results/reference/):
+// every output is written and the numbers in transfusion.md are those of the stored summaries.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadPlan } from '@medtransfer/runner';
+
+const root = resolve(__dirname, '../../..');
+const reference = join(root, 'results/reference');
+
+interface Summary {
+  backbone: string;
+  init: string;
+  seed: number;
+  dataset: string;
+  test: { auc: number; acc: number };
+}
+
+/** Every trial summary.json under the reference experiment folders. */
+function summaries(): Summary[] {
+  const out: Summary[] = [];
+  for (const exp of readdirSync(reference, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    for (const trial of readdirSync(join(reference, exp.name), { withFileTypes: true }).filter((e) => e.isDirectory())) {
+      const file = join(reference, exp.name, trial.name, 'summary.json');
+      if (existsSync(file)) out.push(JSON.parse(readFileSync(file, 'utf8')) as Summary);
+    }
+  }
+  return out;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('cli: figures transfusion on the reference results', function () {
+  this.timeout(120_000);
+  let out: string;
+  before(function () {
+    if (!existsSync(reference)) {
+      console.log(`    (skipped: ${reference} is missing)`);
+      this.skip();
+    }
+    out = mkdtempSync(join(tmpdir(), 'mt-figures-'));
+  });
+  after(() => out && rmSync(out, { recursive: true, force: true }));
+
+  it('writes the tables and figures, and the model table holds the stored means', () => {
+    const r = spawnSync(process.execPath, [join(root, 'packages/cli/bin/medtransfer'), 'figures', 'transfusion', '--results', reference, '--out', out], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    for (const f of ['transfusion.md', 'transfusion.html', 'final-auc.svg', 'final-auc.png', 'final-auc.vl.json', 'convergence-speedup.svg', 'convergence-speedup.png', 'similarity-by-layer.svg']) {
+      expect(existsSync(join(out, f)), f).to.equal(true);
+    }
+    const md = readFileSync(join(out, 'transfusion.md'), 'utf8');
+    const all = summaries();
+    expect(all.length).to.be.greaterThan(3);
+    const groups = new Map<string, Summary[]>();
+    for (const s of all) groups.set(`${s.backbone}|${s.init}`, [...(groups.get(`${s.backbone}|${s.init}`) ?? []), s]);
+    const backbones = [...new Set(all.map((s) => s.backbone))];
+    for (const b of backbones) {
+      const row = md.split('\n').find((l) => l.startsWith(`| ${b} |`));
+      expect(row, `model table row of ${b}`).to.not.equal(undefined);
+      const cells = row!.split('|').map((c) => c.trim());
+      // | backbone | params | AUC scratch | AUC pretrained | Δ AUC | p | ACC scratch | ACC pretrained |
+      const scratch = groups.get(`${b}|scratch`)!;
+      const pre = groups.get(`${b}|pretrained`)!;
+      expect(cells[3]).to.match(new RegExp(`^${mean(scratch.map((s) => s.test.auc)).toFixed(3)} ± \\d\\.\\d{3} \\(${scratch.length}\\)$`));
+      expect(cells[4]).to.match(new RegExp(`^${mean(pre.map((s) => s.test.auc)).toFixed(3)} ± \\d\\.\\d{3} \\(${pre.length}\\)$`));
+      const delta = mean(pre.map((s) => s.test.auc)) - mean(scratch.map((s) => s.test.auc));
+      expect(Number(cells[5])).to.be.closeTo(delta, 0.0006);
+      expect(cells[7]).to.match(new RegExp(`^${mean(scratch.map((s) => s.test.acc)).toFixed(3)} `));
+      expect(cells[8]).to.match(new RegExp(`^${mean(pre.map((s) => s.test.acc)).toFixed(3)} `));
+    }
+    // Sections without reference results name the experiment file that produces them.
+    expect(md).to.contain('*Skipped: the transfusion-k curve');
+    expect(md).to.contain('experiments/transfusion/retina-transfusion.yaml');
+  });
+});
+
+describe('cli: experiments/transfusion', () => {
+  it('every experiment file validates and plans trials', () => {
+    const dir = join(root, 'experiments/transfusion');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).to.be.greaterThan(6);
+    for (const f of files) expect(loadPlan(join(dir, f)).trials.length, f).to.be.greaterThan(0);
+  });
+});
