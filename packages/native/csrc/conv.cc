@@ -99,18 +99,26 @@ struct Im2colA : APacker {
   }
 };
 
-// B(p = pixel, j = tap) of the column matrix, pixels offset by mBase: slivers of NR taps.
+// B(p = pixel, j = tap) of the column matrix, pixels offset by mBase: slivers of NR taps. Each
+// pixel's taps are gathered once into a row (long copies of window rows), then dealt out to the
+// slivers — gathering sliver by sliver would cost a window walk per NR taps.
 struct Im2colB : BPacker {
   const ConvGeom& g;
   const float* x;
   long mBase;
   Im2colB(const ConvGeom& g_, const float* x_, long mBase_) : g(g_), x(x_), mBase(mBase_) {}
   void pack(float* dst, long p0, int kc, long j0, int nc) const override {
-    for (int s = 0; s < nc; s += NR) {
-      const int cols = std::min(NR, nc - s);
-      for (int p = 0; p < kc; p++, dst += NR) {
-        columnRow(g, x, mBase + p0 + p, j0 + s, cols, dst);
-        if (cols < NR) std::memset(dst + cols, 0, (NR - cols) * sizeof(float));
+    static thread_local std::vector<float> rowBuf;
+    if (static_cast<int>(rowBuf.size()) < nc) rowBuf.resize(nc);
+    float* row = rowBuf.data();
+    const int slivers = (nc + NR - 1) / NR;
+    for (int p = 0; p < kc; p++) {
+      columnRow(g, x, mBase + p0 + p, j0, nc, row);
+      for (int s = 0; s < slivers; s++) {
+        const int cols = std::min(NR, nc - s * NR);
+        float* out = dst + (static_cast<long>(s) * kc + p) * NR;
+        std::memcpy(out, row + s * NR, cols * sizeof(float));
+        if (cols < NR) std::memset(out + cols, 0, (NR - cols) * sizeof(float));
       }
     }
   }
