@@ -48,11 +48,12 @@ export function readResultTree(root: string, depth = 4): StoredResults {
     const entries = readdirSync(dir, { withFileTypes: true });
     if (entries.some((e) => e.isFile() && e.name === SUMMARY_FILE)) {
       const summary = readJson<TrialSummary & { dataFraction?: number }>(join(dir, SUMMARY_FILE));
-      // Trials of a `target.subset` file record their fraction only in config.json.
+      // The data fraction (a `sweep.dataFraction` value, 1 included, or `target.subset.fraction`) is
+      // recorded in config.json; trials without one used the whole training split (model table).
       if (summary.dataFraction === undefined && existsSync(join(dir, CONFIG_FILE))) {
         const cfg = readJson<StoredConfig>(join(dir, CONFIG_FILE));
         const f = cfg.trial?.dataFraction ?? cfg.target?.subset?.fraction;
-        if (typeof f === 'number' && f < 1) summary.dataFraction = f;
+        if (typeof f === 'number') summary.dataFraction = f;
       }
       out.results.push({ summary, curve: readCurve(join(dir, CURVE_FILE)) });
       return;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { TrialResult } from '@medtransfer/core';
 import { finalMetricSpec, hasDataFractions, speedupSpec } from '../figures-stats';
 import type { VegaLiteSpec } from '../figures';
-import { fmtNumber, markdownTable, type Align } from '../format';
+import { fmtDelta, fmtNumber, markdownTable, type Align } from '../format';
 import { reportHtml } from '../markdown-html';
 import { svgToPng } from '../png';
 import { renderSvg } from '../render';
@@ -13,7 +13,7 @@ import { SIMILARITY_FIGURE_BASE, similarityByLayerSpec, similarityMarkdown, type
 import { groupStats } from '../comparisons';
 import { writeFileAtomic } from '../write-atomic';
 import { convergenceSpeedupSpec, transfusionKSpec } from './figures';
-import { convergenceTable, fmtDelta, fmtMeanCi, fmtP, fmtParams, modelTable, transfusionCurve, type ResultSet } from './tables';
+import { convergenceTable, fmtMeanCi, fmtP, fmtParams, modelTable, transfusionCurve, type ResultSet } from './tables';
 
 export type TransfusionSection = 'model' | 'smallData' | 'convergence' | 'transfusion' | 'meanVar' | 'similarity';
 

@@ -3,7 +3,7 @@
 // table (Table 2), the convergence speed-ups and the weight-transfusion steps-to-threshold by k.
 import type { TrialResult } from '@medtransfer/core';
 import { groupStats, pairedComparisons, speedupTable, type GroupStatsRow, type SpeedupRow } from '../comparisons';
-import { fmtDelta, fmtNumber } from '../format';
+import { fmtNumber } from '../format';
 import type { CurveMetric } from '../metric';
 import { describeSample } from '../stats/describe';
 import { compareInits, trialRows } from '../tables';
@@ -73,7 +73,6 @@ export function fmtP(p: number | null): string {
   return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }
 
-export { fmtDelta };
 
 /** Convergence speed-ups of every init over scratch (pretrained, transfusion-k, mean-var, ...). */
 export function convergenceTable(set: ResultSet, opts: { seed?: number } = {}): (SpeedupRow & { threshold: number; metric: CurveMetric })[] {
