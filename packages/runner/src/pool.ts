@@ -61,7 +61,8 @@ export async function runInWorkers(
   const ready = (t: Task) => t.kind === 'source' || t.after === undefined || !pendingIndex.has(t.after) || isDone(outcomes.get(t.after));
 
   await new Promise<void>((resolveAll) => {
-    const children: Array<ChildProcess & { busy?: number; retired?: boolean }> = [];
+    // `ready`: the worker has loaded the experiment; a stage sent earlier would find no context.
+    const children: Array<ChildProcess & { busy?: number; retired?: boolean; ready?: boolean }> = [];
     let settled = false;
     const finishIfIdle = () => {
       if (settled) return;
@@ -86,15 +87,18 @@ export async function runInWorkers(
       running--;
       // a finished source may have made trials ready for idle workers too
       for (const c of children) {
-        if (c.busy === undefined && c.connected && !c.retired) dispatch(c);
+        if (c.busy === undefined && c.ready && c.connected && !c.retired) dispatch(c);
       }
       finishIfIdle();
     };
     const startWorker = () => {
-      const child: ChildProcess & { busy?: number; retired?: boolean } = spawnWorker(opts.workers);
+      const child: ChildProcess & { busy?: number; retired?: boolean; ready?: boolean } = spawnWorker(opts.workers);
       children.push(child);
       child.on('message', (msg: FromWorker) => {
-        if (msg.type === 'ready') dispatch(child);
+        if (msg.type === 'ready') {
+          child.ready = true;
+          dispatch(child);
+        }
         else if (msg.type === 'event') emit(msg.event);
         else if (msg.type === 'outcome') {
           outcomes.set(msg.index, msg.outcome);
@@ -102,7 +106,8 @@ export async function runInWorkers(
           settle(child);
         } else if (msg.type === 'fatal') {
           fatal = `worker process: ${msg.message}`;
-          finishIfIdle();
+          if (child.busy !== undefined) settle(child);
+          else finishIfIdle();
         }
       });
       child.on('exit', (code, signal) => {

@@ -1,5 +1,6 @@
 // `medtransfer status`: the state of every stage of an experiment in the store, read without
 // running anything — done, running (a live lock), failed (failed.json), or pending.
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inspectTrainState } from '@medtransfer/engine';
 import { isFinished } from './claim';
@@ -7,7 +8,7 @@ import { loadPlan } from './experiment';
 import { LockTiming, inspectLock, lockTiming } from './lock';
 import { shardOf } from './shard';
 import { Task, createContext, listTasks } from './stages';
-import { readTrialFailure } from './store';
+import { SUMMARY_FILE, readTrialFailure } from './store';
 
 export type StageState = 'done' | 'running' | 'failed' | 'pending';
 
@@ -44,6 +45,7 @@ export function stageStatus(task: Task, timing: LockTiming = lockTiming()): Pick
   const failure = readTrialFailure(task.dir, task.key);
   const notes: string[] = [];
   if (lock.state === 'stale') notes.push(`stale lock (${lock.why}); the next run takes it over`);
+  if (task.kind === 'trial' && existsSync(join(task.dir, SUMMARY_FILE))) notes.push('its stored result has another key (the file, data or version changed): reruns');
   const saved = inspectTrainState(join(task.dir, 'resume'));
   if (saved) notes.push(`resumes from step ${saved.step}`);
   if (failure) return { state: 'failed', detail: [`${failure.message} (at ${failure.failedAt} on ${failure.host}, ${failure.backend})`, ...notes].join('; ') };
