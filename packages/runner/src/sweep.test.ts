@@ -112,7 +112,7 @@ describe('sweep axes', () => {
     const p = withSweep(`${sweep}  skip: [{ backbone: inception-v3, imageSize: 28, reason: "needs ≥ 75 px" }]\n`);
     expect(p.trials.map((t) => `${t.backbone.name}@${t.imageSize}`)).to.deep.equal(['cbr-tiny@28', 'cbr-tiny@28', 'cbr-tiny@80', 'cbr-tiny@80', 'inception-v3@80', 'inception-v3@80']);
     expect(p.skipped.map((s) => s.reason)).to.deep.equal(['needs ≥ 75 px', 'needs ≥ 75 px']);
-    // The same rule with target.imageSize and no imageSize axis (the brief's Inception-at-28 example).
+    // The same rule with target.imageSize and no imageSize axis (Inception-v3 at 28 px).
     const q = withSweep('  backbone: [cbr-tiny, inception-v3]\n  skip: [{ backbone: inception-v3, imageSize: 28, reason: "needs ≥ 75 px" }]\n');
     expect(q.trials.every((t) => t.backbone.name === 'cbr-tiny')).to.equal(true);
     expect(issues(() => withSweep('  tied:\n    - { backbone: inception-v3, imageSize: 32 }\n'))).to.contain('sweep.tied[0].imageSize: inception-v3 needs inputs of at least 75×75 px');
