@@ -11,6 +11,8 @@ import { createPreprocessor, mapChannels, resolveNormalization } from './transfo
 export interface DiskBatchOptions extends BatchOptions {
   /** Read the next batch in a worker thread while the current one is used (default true). */
   prefetch?: boolean;
+  /** Only these cache images, in this order (a data-scarcity subset), with their labels (`indices.length × labelWidth`). */
+  select?: { indices: Int32Array; labels: Int32Array };
 }
 
 /** A batch source over a cache split; `close()` stops the prefetch worker. */
@@ -137,34 +139,40 @@ export function createDiskBatchSource(ds: DiskDataset, split: SplitName, opts: D
   };
 
   const lw = s.labelWidth;
+  const sel = opts.select;
+  const count = sel ? sel.indices.length : s.count;
+  const allLabels = sel ? sel.labels : s.labels;
   return {
-    count: s.count,
+    count,
     task: ds.task,
     numClasses: ds.numClasses,
     split,
     imageSize,
     channels,
     labelWidth: lw,
-    labels: s.labels,
+    labels: allLabels,
     *epoch(batchSize: number, shuffleSeed?: number): Generator<Batch> {
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new MedtransferError(`batchSize must be a positive integer, received ${batchSize}`);
-      const order = shuffleSeed === undefined ? null : new Rng(shuffleSeed).permutation(s.count);
+      const order = shuffleSeed === undefined ? null : new Rng(shuffleSeed).permutation(count);
       const augRng = augmenting ? new Rng(shuffleSeed ?? 0).fork('augment') : null;
-      const indicesOf = (start: number) => {
-        const size = Math.min(batchSize, s.count - start);
+      // positions in the split (or subset) → their images' indices in the cache
+      const positionsOf = (start: number) => {
+        const size = Math.min(batchSize, count - start);
         return order ? order.subarray(start, start + size) : Int32Array.from({ length: size }, (_, b) => start + b);
       };
+      const indicesOf = (start: number) => (sel ? positionsOf(start).map((p) => sel.indices[p]) : positionsOf(start));
       if (useWorker) ensureWorker(batchSize);
       else if (fd === null) fd = openSync(s.file, 'r');
       const own = useWorker ? null : new Uint8Array(batchSize * per);
-      let pending = useWorker && s.count > 0 ? request(0, indicesOf(0)) : 0;
-      for (let start = 0, b = 0; start < s.count; start += batchSize, b++) {
+      let pending = useWorker && count > 0 ? request(0, indicesOf(0)) : 0;
+      for (let start = 0, b = 0; start < count; start += batchSize, b++) {
         const idx = indicesOf(start);
+        const pos = sel ? positionsOf(start) : idx;
         let pixels: Uint8Array;
         if (useWorker) {
           pixels = await_(b % 2, pending);
           // the other slot's batch is done with: read the next batch while this one is used
-          if (start + batchSize < s.count) pending = request((b + 1) % 2, indicesOf(start + batchSize));
+          if (start + batchSize < count) pending = request((b + 1) % 2, indicesOf(start + batchSize));
         } else {
           readImages(fd!, s, idx, own!);
           pixels = own!;
@@ -178,7 +186,7 @@ export function createDiskBatchSource(ds: DiskDataset, split: SplitName, opts: D
           if (pre && augRng) pre.augment(j, x, j * outLen, augRng);
           else if (pre) pre.prepare(j, x, j * outLen);
           else basic(j, x, j * outLen);
-          labels.set(s.labels.subarray(idx[j] * lw, (idx[j] + 1) * lw), j * lw);
+          labels.set(allLabels.subarray(pos[j] * lw, (pos[j] + 1) * lw), j * lw);
         }
         yield { x, shape: [size, imageSize, imageSize, channels], labels, labelWidth: lw, size };
       }

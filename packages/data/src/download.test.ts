@@ -31,7 +31,8 @@ async function serve(mode: Mode): Promise<{ base: string; ranges: (string | unde
     if (mode === 'drop-always' || (mode === 'drop-once' && dropped === 0)) {
       dropped++;
       // Send part of the body, then cut the connection.
-      res.write(body.subarray(0, 70_000), () => res.socket?.destroy());
+      // an orderly close (FIN), so the client reads the bytes sent before it sees the connection end
+      res.write(body.subarray(0, 70_000), () => res.socket?.end());
       return;
     }
     res.end(body);

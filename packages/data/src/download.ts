@@ -5,7 +5,6 @@ import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, 
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream';
 import { MedtransferError } from '@medtransfer/core';
 
 /** Why a download failed: no route to the server, an HTTP error, a transfer that kept dropping, or a bad checksum. */
@@ -138,12 +137,30 @@ function requestOnce(url: string, part: string, start: number, opts: DownloadOpt
       });
       let writeError: Error | undefined;
       out.on('error', (err) => (writeError = err));
-      pipeline(res, out, (err) => {
-        if (writeError) return reject(new DownloadError('interrupted', `${part}: cannot write: ${writeError.message}`, url));
-        let dropped = err ? `the connection was closed early (${err.message})` : undefined;
-        if (!dropped && total !== undefined && received < total) dropped = `the connection was closed after ${received} of ${total} bytes`;
-        resolveAttempt(dropped ? { status: 'dropped', detail: dropped, total } : { status: 'complete', total });
-      });
+      // Not stream.pipeline: on a dropped connection it destroys the file stream and loses what
+      // was received but not yet written. Here every byte received reaches the partial file
+      // before the attempt ends, so the next attempt resumes after it.
+      res.pipe(out, { end: false });
+      let ended = false;
+      const finish = (err?: Error) => {
+        if (ended) return;
+        ended = true;
+        res.unpipe(out);
+        const decide = () => {
+          if (writeError) return reject(new DownloadError('interrupted', `${part}: cannot write: ${writeError.message}`, url));
+          let dropped = err ? `the connection was closed early (${err.message})` : undefined;
+          if (!dropped && total !== undefined && received < total) dropped = `the connection was closed after ${received} of ${total} bytes`;
+          resolveAttempt(dropped ? { status: 'dropped', detail: dropped, total } : { status: 'complete', total });
+        };
+        if (out.closed) decide();
+        else {
+          out.once('close', decide);
+          out.end();
+        }
+      };
+      res.on('end', () => finish());
+      res.on('error', (err) => finish(err));
+      res.on('close', () => finish(res.complete ? undefined : new Error('aborted')));
     });
     req.setTimeout(opts.timeoutMs ?? 60_000, () => req.destroy(Object.assign(new Error('no data for too long'), { code: gotResponse ? 'ESTALLED' : 'ETIMEDOUT' })));
     req.on('error', (err: NodeJS.ErrnoException) => {

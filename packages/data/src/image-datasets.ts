@@ -1,10 +1,12 @@
 // Params (strict zod schemas) and registry factories of the `folder`, `dicom` and `csv` datasets;
 // registry.ts registers them. Relative paths resolve against the working directory.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ImageDataset } from '@medtransfer/core';
-import { loadCsvManifest, UNCERTAINTY_POLICIES } from './csv-manifest';
-import { loadImageFolder } from './folder';
+import { cacheCsvManifest, loadCsvManifest, UNCERTAINTY_POLICIES } from './csv-manifest';
+import { diskImageDataset } from './disk-split';
+import { cacheImageFolder, loadImageFolder } from './folder';
+import { defaultCacheDir } from './medmnist-cache';
 import { parseParams } from './params';
 
 /** What a factory needs from the registry's context (mirrors registry.ts DatasetContext). */
@@ -31,7 +33,14 @@ const common = {
   testFraction: fraction().default(0.1),
   /** Seed of that split; default the experiment's data seed. */
   seed: z.number().int().nonnegative().optional(),
+  /** `memory` decodes every image into memory; `disk` decodes once into an uncompressed cache and reads batches by offset (datasets larger than memory). */
+  cache: z.enum(['memory', 'disk']).default('memory'),
+  /** Root of the disk caches (default `<medtransfer cache>/images`, i.e. under $MEDTRANSFER_CACHE or ~/.cache/medtransfer). */
+  cacheDir: z.string().min(1).optional(),
 };
+
+/** Where `cache: disk` writes: `cacheDir` (relative to the working directory) or the user cache. */
+const diskCacheDir = (p: { cacheDir?: string }) => (p.cacheDir ? resolve(process.cwd(), p.cacheDir) : join(defaultCacheDir(), 'images'));
 
 export const folderParamsSchema = z.strictObject({
   /** Folder with one sub-folder per class, or train/ val/ test/ each with class sub-folders. */
@@ -59,14 +68,16 @@ export const csvParamsSchema = z.strictObject({
 
 function folderLike(name: 'folder' | 'dicom', params: Record<string, unknown>, ctx: Ctx): ImageDataset {
   const p = parseParams(folderParamsSchema, params, ctx.path, name);
-  return loadImageFolder(resolve(process.cwd(), p.path), {
+  const root = resolve(process.cwd(), p.path);
+  const opts = {
     ...p,
     name,
     size: p.size ?? ctx.imageSize,
     seed: p.seed ?? ctx.seed,
     extensions: name === 'dicom' ? ['.dcm', '.dicom'] : undefined,
     paramsPath: `${ctx.path ? `${ctx.path}.` : ''}params`,
-  });
+  };
+  return p.cache === 'disk' ? diskImageDataset(cacheImageFolder(root, { ...opts, cacheDir: diskCacheDir(p) })) : loadImageFolder(root, opts);
 }
 
 export const folderDataset = (params: Record<string, unknown>, ctx: Ctx) => folderLike('folder', params, ctx);
@@ -74,11 +85,13 @@ export const dicomDataset = (params: Record<string, unknown>, ctx: Ctx) => folde
 
 export function csvDataset(params: Record<string, unknown>, ctx: Ctx): ImageDataset {
   const p = parseParams(csvParamsSchema, params, ctx.path, 'csv');
-  return loadCsvManifest(resolve(process.cwd(), p.file), {
+  const file = resolve(process.cwd(), p.file);
+  const opts = {
     ...p,
     root: p.root === undefined ? undefined : resolve(process.cwd(), p.root),
     size: p.size ?? ctx.imageSize,
     seed: p.seed ?? ctx.seed,
     paramsPath: `${ctx.path ? `${ctx.path}.` : ''}params`,
-  });
+  };
+  return p.cache === 'disk' ? diskImageDataset(cacheCsvManifest(file, { ...opts, cacheDir: diskCacheDir(p) })) : loadCsvManifest(file, opts);
 }

@@ -59,3 +59,8 @@ export { cacheImageFolder, folderItems } from './folder';
 export { cacheCsvManifest, csvItems } from './csv-manifest';
 export { buildImageSet } from './image-set';
 export type { LabelledFile, ImageSetOptions } from './image-set';
+export { encodePng } from './image-fixtures';
+export type { PngSpec } from './image-fixtures';
+export { diskImageDataset, isDiskSplit, selectDiskImages, diskSplitSource, diskChannelStats } from './disk-split';
+export type { DiskImageSplit } from './disk-split';
+export { channelStatsOf } from './transforms';

@@ -1,6 +1,7 @@
 // Data-scarcity subsets of a training split: stratified by class, seeded, and nested — for one
 // seed the 10 % subset lies inside the 20 % one, so results across fractions are comparable.
 import { ImageDataset, ImageSplit, MedtransferError, Rng, SplitName, SubsetConfig, stableHash } from '@medtransfer/core';
+import { isDiskSplit, selectDiskImages } from './disk-split';
 
 /**
  * The stratum of each image: its class index; for multi-label rows (labelWidth > 1) the first
@@ -78,7 +79,7 @@ export function applySubset(ds: ImageDataset, spec: SubsetConfig, seed: number, 
   const chosen = { ...spec, seed };
   return {
     ...ds,
-    splits: { ...ds.splits, [split]: selectImages(s, indices) },
+    splits: { ...ds.splits, [split]: isDiskSplit(s) ? selectDiskImages(s, indices) : selectImages(s, indices) },
     fingerprint: stableHash({ dataset: ds.fingerprint, subset: chosen, split }, 16),
     source: `${ds.source} (${split} subset ${describeSubset(spec)}, seed ${seed}: ${indices.length} of ${s.count})`,
   };

@@ -33,13 +33,17 @@ export function mapChannels(px: ArrayLike<number>, pixels: number, C: number, ch
 
 /** Per-channel mean/std of x/255 over a split, after mapping to `channels` (the `normalize: dataset` preset). */
 export function channelStats(split: ImageSplit, channels: 1 | 3): Normalization {
-  const pixels = split.height * split.width;
+  const per = split.height * split.width * split.channels;
+  return channelStatsOf(split.count, split.height * split.width, split.channels, channels, (i) => split.images.subarray(i * per, (i + 1) * per));
+}
+
+/** channelStats over images fetched one at a time by `imageAt(i)` (a disk-cached split streams them). */
+export function channelStatsOf(count: number, pixels: number, C: number, channels: 1 | 3, imageAt: (i: number) => Uint8Array): Normalization {
   const sum = new Float64Array(channels);
   const sq = new Float64Array(channels);
   const tmp = new Float32Array(pixels * channels);
-  const per = pixels * split.channels;
-  for (let i = 0; i < split.count; i++) {
-    mapChannels(split.images.subarray(i * per, (i + 1) * per), pixels, split.channels, channels, tmp);
+  for (let i = 0; i < count; i++) {
+    mapChannels(imageAt(i), pixels, C, channels, tmp);
     for (let p = 0; p < pixels; p++) {
       for (let k = 0; k < channels; k++) {
         const v = tmp[p * channels + k] / 255;
@@ -48,7 +52,7 @@ export function channelStats(split: ImageSplit, channels: 1 | 3): Normalization 
       }
     }
   }
-  const n = Math.max(1, split.count * pixels);
+  const n = Math.max(1, count * pixels);
   const mean = Array.from(sum, (s) => s / n);
   const std = Array.from(sq, (s, k) => Math.sqrt(Math.max(s / n - mean[k] ** 2, 0)) || 1);
   return { mean, std };

@@ -112,7 +112,11 @@ function loadStage(stage: StageConfig, path: string, withTest: boolean, raw?: Im
       }
       return batches;
     },
-    release: () => (batches = undefined),
+    release: () => {
+      // disk-cached splits (`cache: disk`) hold a prefetch worker each: stop them
+      for (const src of Object.values(batches ?? {})) void (src as { close?: () => Promise<void> } | undefined)?.close?.();
+      batches = undefined;
+    },
   };
 }
 
