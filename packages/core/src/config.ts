@@ -361,7 +361,7 @@ export function toConfigErrors(schema: z.ZodType, raw: unknown, issues: z.core.$
       } else if (typeof got === 'string' && names.length) {
         out.push(new ConfigError(formatPath(path), unknownNameMessage('value', got, names), file));
       } else if (names.length) {
-        const mapping = keys.length ? ` or a mapping with one of the keys ${[...new Set(keys)].join(', ')}` : ' or a mapping (see docs/configs.md)';
+        const mapping = keys.length ? ` or a mapping with one of the keys ${[...new Set(keys)].join(', ')}` : ' or a mapping (see docs/experiments.md)';
         out.push(new ConfigError(formatPath(path), `expected one of ${names.join(', ')}${mapping}, received ${describe(got)}`, file));
       } else {
         out.push(new ConfigError(formatPath(path), `expected a name or a mapping {name, params}, received ${describe(got)}`, file));

@@ -32,7 +32,7 @@ describe('shards', () => {
     // the same key gives the same shard, whatever else is listed (finished trials do not shift it)
     const first = keys.map((k) => shardOf(k, 4));
     expect(keys.slice(100).map((k) => shardOf(k, 4))).to.deep.equal(first.slice(100));
-    // the documented rule (docs/scaling.md): changing it would reshuffle the shards of a running sweep
+    // the documented rule (docs/scaling-out.md): changing it would reshuffle the shards of a running sweep
     const rule = (k: string, n: number) => parseInt(createHash('sha256').update(k).digest('hex').slice(0, 8), 16) % n;
     expect(keys.map((k) => shardOf(k, 5))).to.deep.equal(keys.map((k) => rule(k, 5)));
   });
