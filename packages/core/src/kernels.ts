@@ -6,3 +6,5 @@
 export const BATCH_NORM_TRAIN_KERNEL = 'MedtransferBatchNormTrain';
 /** Its gradient: inputs {dy, x, gamma, mean, variance}, attrs {epsilon}; outputs [dx, dgamma, dbeta]. */
 export const BATCH_NORM_GRAD_KERNEL = 'MedtransferBatchNormGrad';
+/** Gradient of ReLU6: inputs {dy, x}; output dx = dy where 0 < x ≤ 6, else 0. */
+export const RELU6_GRAD_KERNEL = 'MedtransferRelu6Grad';

@@ -330,6 +330,22 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// relu6Grad(dy, x, dx): all the same length.
+napi_value Relu6Grad(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!getArgs(env, info, a, 3)) return nullptr;
+  const float *dy = floats(a, 0), *x = floats(a, 1);
+  float* dx = floats(a, 2);
+  if (!a.ok) return nullptr;
+  const size_t n = lengthOf(a, 0);
+  if (lengthOf(a, 1) != n || lengthOf(a, 2) != n) {
+    napi_throw_range_error(env, nullptr, "relu6Grad: dy, x and dx must have the same length");
+    return nullptr;
+  }
+  mt::relu6Grad(dy, x, dx, static_cast<long>(n));
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, isa, threads;
   napi_create_object(env, &obj);
@@ -352,6 +368,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduceOuter", nullptr, ReduceOuter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"relu6Grad", nullptr, Relu6Grad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},

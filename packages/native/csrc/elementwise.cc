@@ -70,4 +70,18 @@ void binary(BinaryOp op, const float* a, long an, const float* b, long bn, float
   }
 }
 
+void relu6Grad(const float* dy, const float* x, float* dx, long n) {
+  auto span = [&](long i0, long i1) {
+    for (long i = i0; i < i1; i++) dx[i] = (x[i] > 0.f && x[i] <= 6.f) ? dy[i] : 0.f;
+  };
+  ThreadPool& pool = ThreadPool::get();
+  const int parts = n < (1L << 16) ? 1 : pool.size();
+  if (parts == 1) return span(0, n);
+  pool.run(parts, [&](int t, int) {
+    long i0, i1;
+    splitRange(n, parts, t, &i0, &i1);
+    span(i0, i1);
+  });
+}
+
 }  // namespace mt

@@ -5,6 +5,7 @@ import { ConfigError } from '@medtransfer/core';
 import { batchNormLayer } from './batch-norm-layer';
 import { conv2dLayer } from './conv2d-layer';
 import { heNormalFor } from './init';
+import { reluLayer } from './relu6-layer';
 import type { BackboneBuildOptions } from './model';
 
 export type Padding = 'same' | 'valid';
@@ -92,7 +93,7 @@ export function relu(log: LayerLog, x: Sym, name: string): Sym {
 }
 
 export function relu6(log: LayerLog, x: Sym, name: string): Sym {
-  return log.apply(tf.layers.reLU({ name, maxValue: 6 }), x);
+  return log.apply(reluLayer({ name, maxValue: 6 }), x);
 }
 
 /** Zero padding: `p` pixels on every side, or Keras' ((top, bottom), (left, right)). */

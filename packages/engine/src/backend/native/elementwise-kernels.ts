@@ -2,7 +2,8 @@
 // other repeats along it (same shape, a trailing per-channel vector, or a scalar): batch norm and
 // Adam. Other broadcasts go to the wasm kernels.
 import * as tf from '@tensorflow/tfjs';
-import { allocate, isFloat32, NativeBody, size, view } from './kernel-support';
+import type { NativeKernels } from '@medtransfer/native';
+import { allocate, type BackendWasm, isFloat32, NativeBody, size, view } from './kernel-support';
 
 /** Whether `shape`, without leading 1s, equals the trailing dims of `out` (so index i ↦ i mod size). */
 function repeatsAlong(shape: number[], out: number[]): boolean {
@@ -37,3 +38,17 @@ export const add = binaryBody(0);
 export const sub = binaryBody(1);
 export const multiply = binaryBody(2);
 export const realDiv = binaryBody(3);
+
+/** The fused ReLU6 gradient (core's RELU6_GRAD_KERNEL): dx = dy where 0 < x ≤ 6, else 0. */
+export function relu6GradKernel(native: NativeKernels, name: string): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const { dy, x } = inputs as Record<string, tf.TensorInfo>;
+    if (!isFloat32(dy, x) || size(dy.shape) !== size(x.shape)) {
+      throw new Error(`${name}: expects float32 dy and x of the same size, received ${JSON.stringify([dy.shape, x.shape])}`);
+    }
+    const wasm = backend as BackendWasm;
+    const out = allocate(wasm, x.shape);
+    native.relu6Grad(view(wasm, dy)!, view(wasm, x)!, view(wasm, out)!);
+    return out;
+  };
+}

@@ -2,12 +2,12 @@
 // gradients, max-pool, matmul, leading-axes sums, broadcast arithmetic) replaced by @medtransfer/native, which works on the wasm heap in
 // place. Each replacement calls the kernel it replaced when the path is switched off.
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from '@medtransfer/core';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, RELU6_GRAD_KERNEL } from '@medtransfer/core';
 import { loadNative, type NativeKernels } from '@medtransfer/native';
 import { batchNormGradKernel, batchNormTrainKernel } from './batch-norm-kernels';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv-kernels';
 import { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-kernels';
-import { add, multiply, realDiv, sub } from './elementwise-kernels';
+import { add, multiply, realDiv, relu6GradKernel, sub } from './elementwise-kernels';
 import type { NativeBody } from './kernel-support';
 import { ADAM_KERNEL, type AdamStepParams, adamKernelFunc } from './optimizer-kernels';
 import { batchMatMul, maxPool, maxPoolGrad } from './pool-and-matmul-kernels';
@@ -45,7 +45,8 @@ export interface NativeStatus {
 }
 
 /**
- * Fused kernels with no wasm original (whole Adam steps, batch norm with its gradient). They are
+ * Fused kernels with no wasm original (whole Adam steps, batch norm with its gradient, the ReLU6
+ * gradient). They are
  * registered only while the native path is on, so `tf.getKernel(name, 'wasm')` tells callers
  * (the optimiser, the zoo's batch-norm layer) whether to use them.
  */
@@ -53,6 +54,7 @@ const fused: Record<string, (native: NativeKernels, name: string) => tf.KernelFu
   [ADAM_KERNEL]: (native) => adamKernelFunc(native),
   [BATCH_NORM_TRAIN_KERNEL]: batchNormTrainKernel,
   [BATCH_NORM_GRAD_KERNEL]: batchNormGradKernel,
+  [RELU6_GRAD_KERNEL]: relu6GradKernel,
 };
 
 /** Names of the wasm kernels the native path replaces, then of the fused kernels it adds. */
