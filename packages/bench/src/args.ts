@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { ConfigError, backendNames, unknownNameMessage } from '@medtransfer/core';
 import { backbones } from '@medtransfer/zoo';
+import { list, nonEmpty, positiveInt, positiveSeconds } from './option-values';
 
 /** Nets the PyTorch peer defines that the zoo may not have yet: skipped at run time, not rejected. */
 export const PEER_ONLY_NETS = ['resnet18', 'resnet34', 'resnet50'] as const;
@@ -51,20 +52,6 @@ export const USAGE = `usage: npm run bench -- [options]
                      net: --params 'mobilenet-v1:{"stem":"small"}' (repeatable; per-net wins)
   --json FILE        also write the results as JSON`;
 
-const list = (raw: string) =>
-  raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-
-function positiveInt(option: string, raw: string, max: number, hint: string): number {
-  const n = Number(raw);
-  if (!/^\s*\d+\s*$/.test(raw) || !Number.isInteger(n) || n < 1 || n > max) {
-    throw new ConfigError(option, `expected a whole number from 1 to ${max}, received "${raw}". ${hint}`);
-  }
-  return n;
-}
-
 function checkNet(name: string, i: number): string {
   if (backbones.has(name) || (PEER_ONLY_NETS as readonly string[]).includes(name)) return name;
   throw new ConfigError(`--nets[${i}]`, unknownNameMessage('backbone', name, backbones.names()));
@@ -73,11 +60,6 @@ function checkNet(name: string, i: number): string {
 function checkBackend(name: string, i: number): string {
   if ((backendNames as readonly string[]).includes(name)) return name;
   throw new ConfigError(`--backends[${i}]`, unknownNameMessage('backend', name, backendNames));
-}
-
-function nonEmpty<T>(option: string, xs: T[], example: string): T[] {
-  if (xs.length === 0) throw new ConfigError(option, `give at least one value, e.g. ${option} ${example}`);
-  return xs;
 }
 
 function jsonObject(option: string, raw: string): Record<string, unknown> {
@@ -158,13 +140,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const sizes = nonEmpty('--sizes', v.sizes === undefined ? DEFAULTS.sizes : list(v.sizes).map((s, i) => positiveInt(`--sizes[${i}]`, s, 1024, 'Sizes are image sides in pixels, e.g. --sizes 28,64.')), '28,64');
   const backends = nonEmpty('--backends', v.backends === undefined ? DEFAULTS.backends : list(v.backends), 'wasm').map(checkBackend);
   const batch = v.batch === undefined ? DEFAULTS.batch : positiveInt('--batch', v.batch, 4096, 'E.g. --batch 32.');
-  let timeSeconds = DEFAULTS.timeSeconds;
-  if (v.time !== undefined) {
-    timeSeconds = Number(v.time);
-    if (!(timeSeconds > 0) || !Number.isFinite(timeSeconds)) {
-      throw new ConfigError('--time', `expected a positive number of seconds, received "${v.time}"; e.g. --time 10`);
-    }
-  }
+  const timeSeconds = v.time === undefined ? DEFAULTS.timeSeconds : positiveSeconds('--time', v.time, '10');
   const torch = (v.torch ?? DEFAULTS.torch) as TorchMode;
   if (torch !== 'auto' && torch !== 'off') {
     throw new ConfigError('--torch', `expected "auto" or "off", received "${v.torch}"`);

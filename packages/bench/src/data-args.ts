@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, backendNames, unknownNameMessage } from '@medtransfer/core';
 import { backbones } from '@medtransfer/zoo';
+import { list, positiveInt, positiveSeconds } from './option-values';
 
 export interface DataBenchOptions {
   sizes: number[];
@@ -33,14 +34,6 @@ export const DATA_USAGE = `usage: npm run bench:data -- [options]
   --time S           seconds per timed measurement (default ${DATA_DEFAULTS.timeSeconds})
   --json FILE        also write the results as JSON`;
 
-function positiveInt(option: string, raw: string, max: number, hint: string): number {
-  const n = Number(raw);
-  if (!/^\s*\d+\s*$/.test(raw) || !Number.isInteger(n) || n < 1 || n > max) {
-    throw new ConfigError(option, `expected a whole number from 1 to ${max}, received "${raw}". ${hint}`);
-  }
-  return n;
-}
-
 /** Parses `argv` (without node and the script); throws ConfigError on bad input. */
 export function parseDataBenchArgs(argv: string[]): DataBenchOptions {
   let parsed;
@@ -64,7 +57,7 @@ export function parseDataBenchArgs(argv: string[]): DataBenchOptions {
     throw new ConfigError('arguments', `${(err as Error).message}\n${DATA_USAGE}`);
   }
   const v = parsed.values;
-  const rawSizes = v.sizes === undefined ? null : v.sizes.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const rawSizes = v.sizes === undefined ? null : list(v.sizes);
   if (rawSizes && rawSizes.length === 0) throw new ConfigError('--sizes', 'give at least one size, e.g. --sizes 28,224');
   const sizes = rawSizes ? rawSizes.map((s, i) => positiveInt(`--sizes[${i}]`, s, 1024, 'Sizes are image sides in pixels, e.g. --sizes 28,224.')) : DATA_DEFAULTS.sizes;
   const images = v.images === undefined ? DATA_DEFAULTS.images : positiveInt('--images', v.images, 1_000_000, 'E.g. --images 256.');
@@ -73,11 +66,7 @@ export function parseDataBenchArgs(argv: string[]): DataBenchOptions {
   if (!backbones.has(net)) throw new ConfigError('--net', unknownNameMessage('backbone', net, backbones.names()));
   const backend = v.backend ?? DATA_DEFAULTS.backend;
   if (!(backendNames as readonly string[]).includes(backend)) throw new ConfigError('--backend', unknownNameMessage('backend', backend, backendNames));
-  let timeSeconds = DATA_DEFAULTS.timeSeconds;
-  if (v.time !== undefined) {
-    timeSeconds = Number(v.time);
-    if (!(timeSeconds > 0) || !Number.isFinite(timeSeconds)) throw new ConfigError('--time', `expected a positive number of seconds, received "${v.time}"; e.g. --time 3`);
-  }
+  const timeSeconds = v.time === undefined ? DATA_DEFAULTS.timeSeconds : positiveSeconds('--time', v.time, '3');
   return {
     sizes: [...new Set(sizes)],
     images,
