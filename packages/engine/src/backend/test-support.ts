@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '@medtransfer/core';
 import { registerWasmGradients } from './wasm-gradients';
-import { setNativeKernelsEnabled } from './native';
+import { installNativeKernels, nativeStatus, setNativeKernelsEnabled } from './native';
 
 /**
  * The backend to restore after a test. When none is active yet, tfjs would pick the highest
@@ -34,6 +34,33 @@ export async function onBackend<T>(backend: string, fn: () => T | Promise<T>): P
   } finally {
     await tf.setBackend(previous);
   }
+}
+
+/**
+ * Mocha hooks for a suite that runs on the native path: skips the suite with a visible message
+ * when the addon is unavailable, else installs the native kernels on the wasm backend (with
+ * medtransfer's wasm gradients) and selects it; afterwards switches the native kernels off and
+ * restores the backend that was active. Call inside `describe`.
+ */
+export function useNativePath(): void {
+  let saved: string | undefined;
+  before(async function () {
+    const status = nativeStatus();
+    if (!status.available) {
+      console.log(`      (skipped: native kernels unavailable: ${status.reason})`);
+      this.skip();
+    }
+    saved = activeBackend();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-backend-wasm');
+    registerWasmGradients();
+    installNativeKernels();
+    await tf.setBackend('wasm');
+  });
+  after(async () => {
+    setNativeKernelsEnabled(false);
+    if (saved) await tf.setBackend(saved);
+  });
 }
 
 export interface ArrayInput {

@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, Rng } from '@medtransfer/core';
-import { activeBackend, expectClose, onBackend, randomInput } from '../test-support';
-import { installNativeKernels, nativeStatus, setNativeKernelsEnabled } from '.';
+import { expectClose, onBackend, randomInput, useNativePath } from '../test-support';
+import { setNativeKernelsEnabled } from '.';
 
 const EPS = 1e-3;
 
@@ -34,27 +34,7 @@ function fused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, w: tf.Tensor): R
 }
 
 describe('native fused batch norm against the composite on cpu', function () {
-  let saved: string;
-
-  before(async function () {
-    const status = nativeStatus();
-    if (!status.available) {
-      console.log(`      (skipped: native kernels unavailable: ${status.reason})`);
-      this.skip();
-    }
-    saved = activeBackend();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-backend-wasm');
-    const { registerWasmGradients } = await import('../wasm-gradients');
-    registerWasmGradients();
-    installNativeKernels();
-    await tf.setBackend('wasm');
-  });
-
-  after(async () => {
-    setNativeKernelsEnabled(false);
-    if (saved) await tf.setBackend(saved);
-  });
+  useNativePath();
 
   const cases: Array<{ shape: number[]; offset: number }> = [
     { shape: [3, 5, 4, 7], offset: 0 },

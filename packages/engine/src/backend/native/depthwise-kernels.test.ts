@@ -3,8 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '@medtransfer/core';
-import { activeBackend, expectClose, gradsOn, onBackend, randomInput, type ArrayInput } from '../test-support';
-import { installNativeKernels, nativeStatus, setNativeKernelsEnabled } from '.';
+import { expectClose, gradsOn, onBackend, randomInput, type ArrayInput, useNativePath } from '../test-support';
 
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 type Loss = (...xs: tf.Tensor[]) => tf.Scalar;
@@ -57,27 +56,7 @@ function backprop(c: Case, x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor): [Float32A
 }
 
 describe('native depthwise kernels against the cpu backend', function () {
-  let saved: string;
-
-  before(async function () {
-    const status = nativeStatus();
-    if (!status.available) {
-      console.log(`      (skipped: native kernels unavailable: ${status.reason})`);
-      this.skip();
-    }
-    saved = activeBackend();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-backend-wasm');
-    const { registerWasmGradients } = await import('../wasm-gradients');
-    registerWasmGradients();
-    installNativeKernels();
-    await tf.setBackend('wasm');
-  });
-
-  after(async () => {
-    setNativeKernelsEnabled(false);
-    if (saved) await tf.setBackend(saved);
-  });
+  useNativePath();
 
   for (const c of cases) {
     it(`depthwise ${caseName(c)}`, async () => {

@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '@medtransfer/core';
-import { activeBackend, expectClose, gradsOn, onBackend, randomInput, type ArrayInput } from '../test-support';
-import { installNativeKernels, nativeKernelsEnabled, nativeStatus, setNativeKernelsEnabled } from '.';
+import { expectClose, gradsOn, onBackend, randomInput, type ArrayInput, useNativePath } from '../test-support';
+import { nativeKernelsEnabled } from '.';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type Loss = (...xs: tf.Tensor[]) => tf.Scalar;
@@ -55,27 +55,7 @@ function convName(c: ConvCase): string {
 }
 
 describe('native kernels against the cpu backend', function () {
-  let saved: string;
-
-  before(async function () {
-    const status = nativeStatus();
-    if (!status.available) {
-      console.log(`      (skipped: native kernels unavailable: ${status.reason})`);
-      this.skip();
-    }
-    saved = activeBackend();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-backend-wasm');
-    const { registerWasmGradients } = await import('../wasm-gradients');
-    registerWasmGradients();
-    installNativeKernels();
-    await tf.setBackend('wasm');
-  });
-
-  after(async () => {
-    setNativeKernelsEnabled(false);
-    if (saved) await tf.setBackend(saved);
-  });
+  useNativePath();
 
   it('are installed and enabled on the wasm backend', () => {
     expect(nativeKernelsEnabled()).to.equal(true);

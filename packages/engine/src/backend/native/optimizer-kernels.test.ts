@@ -4,9 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '@medtransfer/core';
 import { AdamOptimizer } from '../../adam-optimizer';
-import { activeBackend } from '../test-support';
+import { useNativePath } from '../test-support';
 import { ADAM_KERNEL } from './optimizer-kernels';
-import { installNativeKernels, nativeStatus, setNativeKernelsEnabled } from '.';
+import { setNativeKernelsEnabled } from '.';
 
 /** Runs `steps` Adam updates of variables with the given sizes; returns values and moments. */
 async function run(native: boolean, weightDecay: number, decoupled: boolean, sizes: number[], steps = 3): Promise<Float32Array[]> {
@@ -31,27 +31,7 @@ async function run(native: boolean, weightDecay: number, decoupled: boolean, siz
 }
 
 describe('native fused Adam step', function () {
-  let saved: string;
-
-  before(async function () {
-    const status = nativeStatus();
-    if (!status.available) {
-      console.log(`      (skipped: native kernels unavailable: ${status.reason})`);
-      this.skip();
-    }
-    saved = activeBackend();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-backend-wasm');
-    const { registerWasmGradients } = await import('../wasm-gradients');
-    registerWasmGradients();
-    installNativeKernels();
-    await tf.setBackend('wasm');
-  });
-
-  after(async () => {
-    setNativeKernelsEnabled(false);
-    if (saved) await tf.setBackend(saved);
-  });
+  useNativePath();
 
   const sizes = [1, 37, 70_001];
   for (const [weightDecay, decoupled, label] of [[0, false, 'Adam'], [0.01, false, 'Adam + L2'], [0.05, true, 'AdamW']] as const) {

@@ -3,31 +3,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { RELU6_GRAD_KERNEL, Rng } from '@medtransfer/core';
-import { activeBackend, expectClose, gradsOn, randomInput } from '../test-support';
-import { installNativeKernels, nativeStatus, setNativeKernelsEnabled } from '.';
+import { expectClose, gradsOn, randomInput, useNativePath } from '../test-support';
 
 describe('native fused ReLU6 gradient', function () {
-  let saved: string;
-
-  before(async function () {
-    const status = nativeStatus();
-    if (!status.available) {
-      console.log(`      (skipped: native kernels unavailable: ${status.reason})`);
-      this.skip();
-    }
-    saved = activeBackend();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-backend-wasm');
-    const { registerWasmGradients } = await import('../wasm-gradients');
-    registerWasmGradients();
-    installNativeKernels();
-    await tf.setBackend('wasm');
-  });
-
-  after(async () => {
-    setNativeKernelsEnabled(false);
-    if (saved) await tf.setBackend(saved);
-  });
+  useNativePath();
 
   for (const shape of [[2, 5], [64, 33, 40]]) {
     it(`dx = dy where 0 < x ≤ 6: [${shape.join(', ')}]`, async () => {
