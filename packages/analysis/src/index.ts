@@ -10,7 +10,7 @@ export * from './figures';
 export * from './render';
 export * from './report';
 export { importEsm } from './esm';
-export { writeFileAtomic } from './write-atomic';
+export { writeFileAtomic } from '@medtransfer/core';
 export * from './stats/distributions';
 export * from './stats/describe';
 export * from './stats/paired-tests';

@@ -3,7 +3,7 @@ import { getLogger } from '@medtransfer/core';
 import { importEsm } from './esm';
 import type { VegaLiteSpec } from './figures';
 import { svgToPng } from './png';
-import { writeFileAtomic } from './write-atomic';
+import { writeFileAtomic } from '@medtransfer/core';
 
 const log = getLogger('analysis');
 

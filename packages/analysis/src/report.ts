@@ -14,7 +14,7 @@ import type { PAdjustMethod } from './stats/multiple-comparisons';
 import { statisticsMarkdown } from './stats-markdown';
 import { summarize, summaryMarkdown } from './summary';
 import { requireResults } from './tables';
-import { writeFileAtomic } from './write-atomic';
+import { writeFileAtomic } from '@medtransfer/core';
 
 export interface ReportOptions {
   /** Experiment name, used in titles. */

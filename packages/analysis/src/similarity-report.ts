@@ -7,7 +7,7 @@ import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from './figures';
 import { fmtNumber, markdownTable } from './format';
 import { reportHtml } from './markdown-html';
 import { writeFigureWithSvg } from './render';
-import { writeFileAtomic } from './write-atomic';
+import { writeFileAtomic } from '@medtransfer/core';
 
 export const SIMILARITY_METRICS = ['cka', 'svcca', 'pwcca'] as const;
 export type SimilarityMetric = (typeof SIMILARITY_METRICS)[number];

@@ -9,3 +9,4 @@ export * from './types';
 export * from './config';
 export * from './convergence';
 export * from './kernels';
+export * from './write-atomic';

@@ -1,38 +1,12 @@
 // The result store on disk: results/<experiment>/<trial>/{config.json, curve.jsonl, summary.json}.
 // summary.json is written last and atomically, so its presence (with the right key) marks a
 // finished trial; a crash leaves at most an unfinished trial that the next run redoes.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { CurvePoint, DataFormatError, TrialResult, TrialSummary } from '@medtransfer/core';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CurvePoint, DataFormatError, TrialResult, TrialSummary, writeFileAtomic } from '@medtransfer/core';
 
-let tmpCounter = 0;
-
-/**
- * Writes via a hidden temp file in the same directory (unique per process and call, so two
- * processes never share one), fsync, then a rename: readers see the old file or the new one,
- * never half of one, even after SIGKILL or a power cut. A temp file left by a killed writer is
- * ignored by every reader.
- */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.tmp-${hostname()}-${process.pid}-${tmpCounter++}`);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
+/** Atomic writes (temp file, fsync, rename) are core's; the store's writers are re-exported here. */
+export { writeFileAtomic };
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);

@@ -1,11 +1,11 @@
 // Our own checkpoint format: a directory with `weights.json` (manifest) and `weights.bin`
 // (float32 little-endian), both written atomically; weights map by stable `layer/basename` names.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DataFormatError, MedtransferError, formatPath, unknownNameMessage } from '@medtransfer/core';
+import { DataFormatError, MedtransferError, formatPath, unknownNameMessage, writeFileAtomic } from '@medtransfer/core';
 import { z } from 'zod';
 import type { ClassifierModel } from './model';
 import { layerOf, namedWeights, shapeOf } from './weight-names';
@@ -64,27 +64,6 @@ export interface Checkpoint extends NamedWeights {
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-let tmpCounter = 0;
-
-/** Writes `file` via a temporary file in the same directory and a rename, so readers never see half a file. */
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${tmpCounter++}`);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
 
 function firstNonFinite(data: Float32Array): number {
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
@@ -134,8 +113,8 @@ export function saveCheckpoint(m: ClassifierModel, dir: string, meta: Record<str
   };
   mkdirSync(dir, { recursive: true });
   // The .bin goes first: a crash between the two renames leaves a checksum mismatch, never silence.
-  writeAtomic(join(dir, WEIGHTS_FILE), bin);
-  writeAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`);
+  writeFileAtomic(join(dir, WEIGHTS_FILE), bin);
+  writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`);
   return manifest;
 }
 

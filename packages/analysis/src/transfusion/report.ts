@@ -11,7 +11,7 @@ import { svgToPng } from '../png';
 import { renderSvg } from '../render';
 import { SIMILARITY_FIGURE_BASE, similarityByLayerSpec, similarityMarkdown, type SimilarityResult } from '../similarity-report';
 import { groupStats } from '../comparisons';
-import { writeFileAtomic } from '../write-atomic';
+import { writeFileAtomic } from '@medtransfer/core';
 import { convergenceSpeedupSpec, transfusionKSpec } from './figures';
 import { convergenceTable, fmtMeanCi, fmtP, fmtParams, modelTable, transfusionCurve, type ResultSet } from './tables';
 
