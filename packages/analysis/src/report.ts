@@ -1,20 +1,16 @@
 // The standard report of an experiment, written into one directory: summary.md (tables),
 // report.html (the same tables with the figures inlined, self-contained) and the figures
 // (each as .svg, .png and .vl.json).
-import * as path from 'node:path';
 import type { TrialResult } from '@medtransfer/core';
 import { groupStats, pairedComparisons, speedupTable } from './comparisons';
-import { learningCurveSpec, type VegaLiteSpec } from './figures';
+import { learningCurveSpec } from './figures';
 import { finalMetricSpec, hasDataFractions, learningCurveCiSpec, speedupSpec } from './figures-stats';
-import { reportHtml } from './markdown-html';
 import { checkMetricOptions, metricLabel, type CurveMetric } from './metric';
-import { svgToPng } from './png';
-import { renderSvg } from './render';
 import type { PAdjustMethod } from './stats/multiple-comparisons';
 import { statisticsMarkdown } from './stats-markdown';
 import { summarize, summaryMarkdown } from './summary';
 import { requireResults } from './tables';
-import { writeFileAtomic } from '@medtransfer/core';
+import { type ReportFigure, writeReportFiles } from './report-files';
 
 export interface ReportOptions {
   /** Experiment name, used in titles. */
@@ -43,12 +39,6 @@ export const LEARNING_CURVES_CI_BASE = 'learning-curves-ci';
 export const FINAL_METRIC_BASE = 'final-metric';
 export const SPEEDUP_BASE = 'speedup-vs-fraction';
 
-interface Figure {
-  base: string;
-  alt: string;
-  spec: VegaLiteSpec;
-}
-
 /**
  * Writes the report into `dir`. Everything is computed and rendered before the first file is
  * written, so a bad input leaves the directory untouched.
@@ -71,7 +61,7 @@ export async function writeReport(results: readonly TrialResult[], dir: string, 
     comparisons: pairedComparisons(results, { metric, adjust }),
     speedups,
   });
-  const figures: Figure[] = [
+  const figures: ReportFigure[] = [
     { base: FINAL_METRIC_BASE, alt: `Final test ${m} per backbone and init`, spec: finalMetricSpec(results, { metric, title: `${experiment}: final test ${m}` }) },
     {
       base: LEARNING_CURVES_CI_BASE,
@@ -96,22 +86,6 @@ export async function writeReport(results: readonly TrialResult[], dir: string, 
     '',
     ...figures.flatMap((f) => [`![${f.alt}](${f.base}.svg)`, '']),
   ].join('\n');
-  const svgs = await Promise.all(figures.map((f) => renderSvg(f.spec)));
-  const html = reportHtml(markdown, { title: `${experiment}: report`, figures: new Map(figures.map((f, i) => [`${f.base}.svg`, svgs[i]])) });
-  const pngs = opts.png ?? true ? svgs.map((svg) => svgToPng(svg).png) : [];
-
-  const files: string[] = [];
-  const write = (name: string, data: string | Uint8Array) => {
-    const file = path.join(dir, name);
-    writeFileAtomic(file, data);
-    files.push(file);
-  };
-  write(SUMMARY_FILE, markdown);
-  write(HTML_FILE, html);
-  figures.forEach((f, i) => {
-    write(`${f.base}.svg`, svgs[i].endsWith('\n') ? svgs[i] : `${svgs[i]}\n`);
-    if (pngs.length > 0) write(`${f.base}.png`, pngs[i]);
-    write(`${f.base}.vl.json`, `${JSON.stringify(f.spec, null, 2)}\n`);
-  });
+  const files = await writeReportFiles(dir, { markdown, markdownFile: SUMMARY_FILE, htmlFile: HTML_FILE, title: `${experiment}: report`, figures, png: opts.png });
   return { markdown, files };
 }

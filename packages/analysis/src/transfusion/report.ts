@@ -1,19 +1,14 @@
 // Regenerates the tables and figures of the Transfusion study from stored results into one
 // folder: transfusion.md, a self-contained transfusion.html and each figure as .svg/.png/.vl.json.
 // A section without results is skipped with a line naming the experiment files that produce it.
-import * as path from 'node:path';
 import type { TrialResult } from '@medtransfer/core';
 import { finalMetricSpec, hasDataFractions, speedupSpec } from '../figures-stats';
-import type { VegaLiteSpec } from '../figures';
 import { fmtDelta, fmtNumber, markdownTable, type Align } from '../format';
-import { reportHtml } from '../markdown-html';
-import { svgToPng } from '../png';
-import { renderSvg } from '../render';
 import { SIMILARITY_FIGURE_BASE, similarityByLayerSpec, similarityMarkdown, type SimilarityResult } from '../similarity-report';
 import { groupStats } from '../comparisons';
-import { writeFileAtomic } from '@medtransfer/core';
 import { convergenceSpeedupSpec, transfusionKSpec } from './figures';
 import { convergenceTable, fmtMeanCi, fmtP, fmtParams, modelTable, transfusionCurve, type ResultSet } from './tables';
+import { type ReportFigure, writeReportFiles } from '../report-files';
 
 export type TransfusionSection = 'model' | 'smallData' | 'convergence' | 'transfusion' | 'meanVar' | 'similarity';
 
@@ -34,12 +29,6 @@ export interface TransfusionOutput {
 
 export const TRANSFUSION_MD = 'transfusion.md';
 export const TRANSFUSION_HTML = 'transfusion.html';
-
-interface Figure {
-  base: string;
-  alt: string;
-  spec: VegaLiteSpec;
-}
 
 const short = (dataset: string) => dataset.replace(/^medmnist\//, '');
 const fmtFraction = (f: number | null) => (f === null ? 'full' : `${+(f * 100).toFixed(2)} %`);
@@ -118,7 +107,7 @@ export async function writeTransfusionReport(input: TransfusionInput, dir: strin
   const seed = opts.seed ?? 0;
   const { sets, producers } = input;
   const skipped: TransfusionSection[] = [];
-  const figures: Figure[] = [];
+  const figures: ReportFigure[] = [];
   const md: string[] = [
     '# Transfusion study: tables and figures',
     '',
@@ -194,21 +183,6 @@ export async function writeTransfusionReport(input: TransfusionInput, dir: strin
   section('Representation similarity by layer (paper Fig. 5)', 'similarity', 'the similarity-by-layer table and figure', simBody);
 
   const markdown = `${md.join('\n').trimEnd()}\n`;
-  const svgs = await Promise.all(figures.map((f) => renderSvg(f.spec)));
-  const html = reportHtml(markdown, { title: 'Transfusion study', figures: new Map(figures.map((f, i) => [`${f.base}.svg`, svgs[i]])) });
-  const pngs = opts.png ?? true ? svgs.map((svg) => svgToPng(svg).png) : [];
-  const files: string[] = [];
-  const write = (name: string, data: string | Uint8Array) => {
-    const file = path.join(dir, name);
-    writeFileAtomic(file, data);
-    files.push(file);
-  };
-  write(TRANSFUSION_MD, markdown);
-  write(TRANSFUSION_HTML, html);
-  figures.forEach((f, i) => {
-    write(`${f.base}.svg`, svgs[i].endsWith('\n') ? svgs[i] : `${svgs[i]}\n`);
-    if (pngs.length) write(`${f.base}.png`, pngs[i]);
-    write(`${f.base}.vl.json`, `${JSON.stringify(f.spec, null, 2)}\n`);
-  });
+  const files = await writeReportFiles(dir, { markdown, markdownFile: TRANSFUSION_MD, htmlFile: TRANSFUSION_HTML, title: 'Transfusion study', figures, png: opts.png });
   return { markdown, files, skipped };
 }
