@@ -3,7 +3,7 @@
 import { Batch, BatchSource, ImageDataset, ImageSplit, MedtransferError, Rng, SplitName, TaskType, TransformsConfig } from '@medtransfer/core';
 import { requireSplits } from './medmnist';
 import { resizeBilinear } from './resize';
-import { Normalization, createPreprocessor, resolveNormalization } from './transforms';
+import { Normalization, createPreprocessor, mapChannels, resolveNormalization } from './transforms';
 
 export interface BatchOptions {
   /** Side of the square images the model sees. */
@@ -33,9 +33,6 @@ export interface ImageBatchSource extends BatchSource {
   /** All labels of the split, in stored order (`count × labelWidth`). */
   readonly labels: Int32Array;
 }
-
-// ITU-R BT.601 luma, as PIL's convert('L') and tf.image.rgbToGrayscale use.
-const LUMA = [0.299, 0.587, 0.114];
 
 export function createBatchSource(ds: ImageDataset, split: SplitName, opts: BatchOptions): ImageBatchSource {
   const s: ImageSplit = requireSplits(ds, [split], ds.source, `reading the "${split}" split`)[split];
@@ -69,18 +66,7 @@ export function createBatchSource(ds: ImageDataset, split: SplitName, opts: Batc
     const target = resize ? tmp : null;
     const dst = target ?? out;
     const base = target ? 0 : offset;
-    for (let p = 0; p < inPix; p++) {
-      if (C === channels) {
-        for (let k = 0; k < C; k++) dst[base + p * C + k] = px[p * C + k];
-      } else if (C === 1) {
-        const g = px[p];
-        dst[base + 3 * p] = g;
-        dst[base + 3 * p + 1] = g;
-        dst[base + 3 * p + 2] = g;
-      } else {
-        dst[base + p] = LUMA[0] * px[3 * p] + LUMA[1] * px[3 * p + 1] + LUMA[2] * px[3 * p + 2];
-      }
-    }
+    mapChannels(px, inPix, C, channels, dst, base);
     if (target) resizeBilinear(target, H, W, channels, imageSize, imageSize, out, offset, halfPixel);
     for (let k = 0; k < outLen; k++) out[offset + k] = (out[offset + k] / 255 - mean) / std;
   };
