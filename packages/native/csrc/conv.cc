@@ -297,17 +297,11 @@ void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
       for (long oy = 0; oy < g.oh; oy++)
         for (long ox = 0; ox < g.ow; ox++) {
           const float* cr = cb + (oy * g.ow + ox) * K;
-          for (long ky = 0; ky < g.kh; ky++) {
-            const long iy = oy * g.sh - g.pt + ky * g.dh;
-            if (iy < 0 || iy >= g.h) continue;
-            for (long kx = 0; kx < g.kw; kx++) {
-              const long ix = ox * g.sw - g.pl + kx * g.dw;
-              if (ix < 0 || ix >= g.w) continue;
-              float* d = img + (iy * g.w + ix) * g.c;
-              const float* s = cr + (ky * g.kw + kx) * g.c;
-              for (long ci = 0; ci < g.c; ci++) d[ci] += s[ci];
-            }
-          }
+          forEachTapInside(g, oy, ox, [&](long ky, long kx, long iy, long ix) {
+            float* d = img + (iy * g.w + ix) * g.c;
+            const float* s = cr + (ky * g.kw + kx) * g.c;
+            for (long ci = 0; ci < g.c; ci++) d[ci] += s[ci];
+          });
         }
     });
   }
@@ -321,16 +315,10 @@ void maxPool(const ConvGeom& g, const float* x, float* y) {
     for (long ox = 0; ox < g.ow; ox++) {
       float* out = y + ((n * g.oh + oy) * g.ow + ox) * g.c;
       for (long ci = 0; ci < g.c; ci++) out[ci] = -__builtin_inff();
-      for (long ky = 0; ky < g.kh; ky++) {
-        const long iy = oy * g.sh - g.pt + ky * g.dh;
-        if (iy < 0 || iy >= g.h) continue;
-        for (long kx = 0; kx < g.kw; kx++) {
-          const long ix = ox * g.sw - g.pl + kx * g.dw;
-          if (ix < 0 || ix >= g.w) continue;
-          const float* in = img + (iy * g.w + ix) * g.c;
-          for (long ci = 0; ci < g.c; ci++) out[ci] = in[ci] > out[ci] ? in[ci] : out[ci];
-        }
-      }
+      forEachTapInside(g, oy, ox, [&](long, long, long iy, long ix) {
+        const float* in = img + (iy * g.w + ix) * g.c;
+        for (long ci = 0; ci < g.c; ci++) out[ci] = in[ci] > out[ci] ? in[ci] : out[ci];
+      });
     }
   });
 }
@@ -351,21 +339,15 @@ void maxPoolGrad(const ConvGeom& g, const float* x, const float* y, const float*
         const float* d = dy + o;
         std::fill(pending.begin(), pending.end(), 1.f);
         float* pend = pending.data();
-        for (long ky = 0; ky < g.kh; ky++) {
-          const long iy = oy * g.sh - g.pt + ky * g.dh;
-          if (iy < 0 || iy >= g.h) continue;
-          for (long kx = 0; kx < g.kw; kx++) {
-            const long ix = ox * g.sw - g.pl + kx * g.dw;
-            if (ix < 0 || ix >= g.w) continue;
-            const float* in = img + (iy * g.w + ix) * g.c;
-            float* out = dimg + (iy * g.w + ix) * g.c;
-            for (long ci = 0; ci < g.c; ci++) {
-              const float hit = (in[ci] == ym[ci]) ? pend[ci] : 0.f;
-              out[ci] += hit * d[ci];
-              pend[ci] -= hit;
-            }
+        forEachTapInside(g, oy, ox, [&](long, long, long iy, long ix) {
+          const float* in = img + (iy * g.w + ix) * g.c;
+          float* out = dimg + (iy * g.w + ix) * g.c;
+          for (long ci = 0; ci < g.c; ci++) {
+            const float hit = (in[ci] == ym[ci]) ? pend[ci] : 0.f;
+            out[ci] += hit * d[ci];
+            pend[ci] -= hit;
           }
-        }
+        });
       }
   });
 }

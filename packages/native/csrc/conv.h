@@ -12,6 +12,22 @@ struct ConvGeom {
   long oh, ow, co;     // output height, width, channels
 };
 
+// Calls f(ky, kx, iy, ix) for each tap of output pixel (oy, ox)'s window that lies inside the
+// image (taps over padding are skipped), in (ky, kx) order: the window walk of col2im, pooling and
+// the depthwise convolutions.
+template <class F>
+inline void forEachTapInside(const ConvGeom& g, long oy, long ox, F&& f) {
+  for (long ky = 0; ky < g.kh; ky++) {
+    const long iy = oy * g.sh - g.pt + ky * g.dh;
+    if (iy < 0 || iy >= g.h) continue;
+    for (long kx = 0; kx < g.kw; kx++) {
+      const long ix = ox * g.sw - g.pl + kx * g.dw;
+      if (ix < 0 || ix >= g.w) continue;
+      f(ky, kx, iy, ix);
+    }
+  }
+}
+
 enum class Activation { kLinear = 0, kRelu = 1, kRelu6 = 2 };
 
 // y[n,oh,ow,co] = act(Σ x·w + bias); bias may be null.

@@ -162,16 +162,10 @@ void depthwiseConv2d(const ConvGeom& g, const float* x, const float* w, const fl
       for (long ox = 0; ox < g.ow; ox++) {
         float* out = y + (r * g.ow + ox) * g.co;
         int nTaps = 0;
-        for (long ky = 0; ky < g.kh; ky++) {
-          const long iy = oy * g.sh - g.pt + ky * g.dh;
-          if (iy < 0 || iy >= g.h) continue;
-          for (long kx = 0; kx < g.kw; kx++) {
-            const long ix = ox * g.sw - g.pl + kx * g.dw;
-            if (ix < 0 || ix >= g.w) continue;
-            taps[nTaps][0] = (iy * g.w + ix) * g.c;
-            taps[nTaps++][1] = (ky * g.kw + kx) * g.co;
-          }
-        }
+        forEachTapInside(g, oy, ox, [&](long ky, long kx, long iy, long ix) {
+          taps[nTaps][0] = (iy * g.w + ix) * g.c;
+          taps[nTaps++][1] = (ky * g.kw + kx) * g.co;
+        });
         if (m == 1) {
           forChannelBlocks(g.c, [&](long c0, auto b, long width) {
             forwardBlock<decltype(b)::value>(img, w, taps, nTaps, bias, act, c0, width, out);
