@@ -106,3 +106,28 @@ export function expectClose(actual: Float32Array, expected: Float32Array, label:
     expect.fail(`${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (tolerance ${rtol} rel / ${atol} abs)`);
   }
 }
+
+/**
+ * Values and gradients of the scalar `f(...inputs)` on the wasm backend (native kernels when they
+ * are on) agree with the reference cpu backend within `tol` (relative and absolute).
+ */
+export async function agreeWithCpu(
+  label: string,
+  f: (...xs: tf.Tensor[]) => tf.Scalar,
+  inputs: ArrayInput[],
+  tol = 1e-4,
+  gradients = true,
+): Promise<void> {
+  const value = (backend: string) =>
+    onBackend(backend, () => tf.tidy(() => f(...inputs.map((i) => tf.tensor(i.values, i.shape))).dataSync() as Float32Array));
+  expectClose(await value('wasm'), await value('cpu'), `${label}: value`, tol, tol);
+  if (!gradients) return;
+  const [ours, ref] = [await gradsOn('wasm', f, inputs), await gradsOn('cpu', f, inputs)];
+  ours.forEach((g, i) => expectClose(g, ref[i], `${label}: gradient ${i}`, tol, tol));
+}
+
+/** Σ y·r with a fixed random r: every output element gets its own upstream gradient. */
+export function weightedSum(y: tf.Tensor, rng: Rng): tf.Scalar {
+  const r = randomInput(rng, y.shape);
+  return tf.sum(tf.mul(y, tf.tensor(r.values, r.shape))) as tf.Scalar;
+}

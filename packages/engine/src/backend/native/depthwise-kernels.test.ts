@@ -3,25 +3,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '@medtransfer/core';
-import { expectClose, gradsOn, onBackend, randomInput, type ArrayInput, useNativePath } from '../test-support';
+import { agreeWithCpu as agree, expectClose, gradsOn, onBackend, randomInput, type ArrayInput, useNativePath, weightedSum as weighted } from '../test-support';
 
-type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 type Loss = (...xs: tf.Tensor[]) => tf.Scalar;
 
-async function agree(label: string, f: Loss, inputs: ArrayInput[], tol = 1e-4, gradients = true): Promise<void> {
-  const value = (backend: string) =>
-    onBackend(backend, () => tf.tidy(() => f(...inputs.map((i) => tf.tensor(i.values, i.shape))).dataSync() as Float32Array));
-  expectClose(await value('wasm'), await value('cpu'), `${label}: value`, tol, tol);
-  if (!gradients) return;
-  const [ours, ref] = [await gradsOn('wasm', f, inputs), await gradsOn('cpu', f, inputs)];
-  ours.forEach((g, i) => expectClose(g, ref[i], `${label}: gradient ${i}`, tol, tol));
-}
-
-/** Weighted sum with a fixed random upstream gradient, so every output element matters differently. */
-function weighted(y: tf.Tensor, rng: Rng): tf.Scalar {
-  const r = randomInput(rng, y.shape);
-  return tf.sum(tf.mul(y, tf.tensor(r.values, r.shape))) as tf.Scalar;
-}
+type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 
 interface Case { n: number; h: number; w: number; c: number; mult: number; k: [number, number]; stride: number; pad: Pad; dilation?: number }
 
