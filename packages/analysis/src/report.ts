@@ -23,6 +23,31 @@ export interface ReportOptions {
   seed?: number;
   /** Also write PNGs of the figures (default true). */
   png?: boolean;
+  /** How much of the experiment the results cover; a report of fewer trials than planned says so at its top. */
+  coverage?: ReportCoverage;
+}
+
+/** The trials an experiment plans and the stored records that could not be used. */
+export interface ReportCoverage {
+  /** Trials the experiment file describes. */
+  planned: number;
+  /** Trial folders whose records are damaged (left out of every table), with what is wrong. */
+  damaged?: { dir: string; message: string }[];
+}
+
+/** The "partial" notice of a report: empty when every planned trial is in it and nothing was left out. */
+export function coverageMarkdown(found: number, coverage: ReportCoverage | undefined): string {
+  if (!coverage) return '';
+  const damaged = coverage.damaged ?? [];
+  if (found >= coverage.planned && damaged.length === 0) return '';
+  const lines = [`> **Partial: ${found} of ${coverage.planned} trials.**`];
+  const missing = coverage.planned - found - damaged.length;
+  if (missing > 0) lines.push(`> ${missing} trial(s) not finished (yet); rerun the report when they are.`);
+  if (damaged.length) {
+    lines.push(`> ${damaged.length} trial(s) left out because their stored records are damaged (\`medtransfer run\` moves them aside and reruns them):`);
+    for (const d of damaged) lines.push(`> - ${d.message}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export interface ReportOutput {
@@ -79,8 +104,11 @@ export async function writeReport(results: readonly TrialResult[], dir: string, 
   if (hasDataFractions(results) && speedups.some((r) => r.speedup !== null && r.fraction !== null)) {
     figures.push({ base: SPEEDUP_BASE, alt: 'Convergence speed-up vs data fraction', spec: speedupSpec(results, { metric, threshold, seed }) });
   }
+  // a partial report says so right under its title
+  const partial = coverageMarkdown(results.length, opts.coverage);
+  const [title, ...body] = summaryMarkdown(table, { title: `${experiment}: summary`, metric, threshold }).split('\n');
   const markdown = [
-    summaryMarkdown(table, { title: `${experiment}: summary`, metric, threshold }),
+    ...(partial ? [title, '', partial.trimEnd(), ...body] : [title, ...body]),
     stats,
     '## Figures',
     '',

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { MedtransferError, backendNames, experimentJsonSchema, setLogSink } from '@medtransfer/core';
 import { MEDMNIST_FLAGS, MEDMNIST_SIZES, fetchMedmnist, formatPlan, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
-import { experimentStatus, exportRowsFor, formatStatus, mergeStores, parseShard, slurmScript, toCsv, toJsonl, writeFileAtomic } from '@medtransfer/runner';
+import { experimentStatus, exportRowsFor, formatStatus, mergeStores, parseShard, slurmScript, toCsv, toJsonl, upgradeStore, writeFileAtomic } from '@medtransfer/runner';
 import { createProgressPrinter, formatDuration } from './progress';
 import { registerStudyCommands } from './study-commands';
 
@@ -52,6 +52,9 @@ program
         (outcome.elsewhere.length ? `${outcome.elsewhere.length} trial(s) left to another runner that is running them.\n` : '') +
         (outcome.reportFiles.length ? `Wrote: ${outcome.reportFiles.join(', ')}\n` : ''),
     );
+    if (outcome.reportFiles.length && outcome.results.length < outcome.planned) {
+      process.stdout.write(`The report is partial: ${outcome.results.length} of ${outcome.planned} trials.\n`);
+    }
     if (outcome.failed.length) {
       process.stderr.write(`medtransfer: ${outcome.failed.length} stage(s) failed (failed.json in each folder has the stack; a rerun retries them):\n`);
       for (const f of outcome.failed) process.stderr.write(`  ${f.label}: ${f.message}\n`);
@@ -64,7 +67,7 @@ program
   .description('check an experiment file and list its trials')
   .argument('<experiment>', 'experiment file (YAML)')
   .action((file: string) => {
-    const plan = loadPlan(file);
+    const plan = loadPlan(file, { checkInputs: true });
     process.stdout.write(`${file}: valid; ${plan.sourceBackbones.length} source stage(s), ${plan.trials.length} trial(s)\n`);
     for (const t of plan.trials) process.stdout.write(`  ${t.name}\n`);
     for (const t of plan.skipped) process.stdout.write(`  skipped ${t.name}: ${t.reason}\n`);
@@ -80,7 +83,7 @@ program
     if (opts.backend !== undefined && !(backendNames as readonly string[]).includes(opts.backend)) {
       throw new MedtransferError(`--backend: unknown backend "${opts.backend}"; valid: ${backendNames.join(', ')}`);
     }
-    process.stdout.write(formatPlan(await planReport(loadPlan(file), opts.results, { backend: opts.backend })));
+    process.stdout.write(formatPlan(await planReport(loadPlan(file, { checkInputs: true }), opts.results, { backend: opts.backend })));
   });
 
 program
@@ -90,7 +93,10 @@ program
   .option('--results <dir>', 'result store root', 'results')
   .action(async (file: string, opts: { results: string }) => {
     const r = await reportExperimentFile(file, opts.results);
-    process.stdout.write(`${r.markdown}\n${r.results.length} finished trial(s). Wrote: ${r.files.join(', ')}\n`);
+    for (const d of r.damaged) process.stderr.write(`medtransfer: left out of the report, damaged: ${d.message}\n`);
+    if (!r.results.length) throw new MedtransferError(`report: no finished trial of ${file} in ${resolve(opts.results)}; run it first (\`medtransfer run ${file}\`)`);
+    const partial = r.results.length < r.planned ? ` (partial: ${r.results.length} of ${r.planned} trials)` : '';
+    process.stdout.write(`${r.markdown}\n${r.results.length} finished trial(s)${partial}. Wrote: ${r.files.join(', ')}\n`);
   });
 
 const data = program.command('data').description('datasets: download and cache the official files');
@@ -131,6 +137,18 @@ program
     const shards = opts.shards === undefined ? undefined : parseShard(`0/${opts.shards}`, '--shards').count;
     const report = await experimentStatus(file, opts.results, { shards });
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  });
+
+program
+  .command('upgrade')
+  .description('re-key results written by an older store version, after checking each against the experiment file and data')
+  .argument('<experiment>', 'experiment file (YAML)')
+  .option('--results <dir>', 'result store root', 'results')
+  .action(async (file: string, opts: { results: string }) => {
+    const r = await upgradeStore(loadPlan(file), opts.results);
+    for (const rel of r.upgraded) process.stdout.write(`  re-keyed ${rel}\n`);
+    for (const k of r.kept) process.stdout.write(`  kept as it is (reruns): ${k.dir}: ${k.why}\n`);
+    process.stdout.write(`${r.experimentDir}: ${r.upgraded.length} stage(s) re-keyed, ${r.current} already current, ${r.kept.length} left to rerun\n`);
   });
 
 program
@@ -195,6 +213,7 @@ program
     const r = mergeStores(stores, opts.into);
     process.stdout.write(`${r.copied.length} stage(s) copied, ${r.identical.length} already there with the same result, into ${opts.into}\n`);
     for (const rel of r.copied) process.stdout.write(`  + ${rel}\n`);
+    for (const d of r.damaged) process.stderr.write(`medtransfer: not merged, damaged: ${d}\n`);
   });
 
 program

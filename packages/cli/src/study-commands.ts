@@ -80,6 +80,7 @@ export function registerStudyCommands(program: Command): void {
       const metric = flags.metric === undefined ? undefined : oneOf(flags.metric, ['auc', 'acc'] as const, '--metric');
       const out = flags.out ?? resolve(flags.results, 'figures-transfusion');
       const r = await writeTransfusionFigures(flags.results, out, { metric, threshold, png: flags.png });
+      for (const d of r.damaged) process.stderr.write(`medtransfer: left out, damaged: ${d.message}\n`);
       process.stdout.write(
         `${r.markdown}\n${r.results.length} trial(s), ${r.similarity.length} similarity result(s) read from ${flags.results}; ` +
           `${r.skipped.length} section(s) skipped for lack of results.\nWrote: ${r.files.join(', ')}\n`,

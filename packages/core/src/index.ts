@@ -10,3 +10,4 @@ export * from './config';
 export * from './convergence';
 export * from './kernels';
 export * from './write-atomic';
+export * from './records';

@@ -90,8 +90,12 @@ export interface TrialSummary extends TrainingStats {
   experiment: string;
   /** Stable run name, e.g. `target[backbone=cbr-small,init=pretrained,seed=1]`. */
   trial: string;
-  /** Hash of everything that decides the outcome. */
+  /** Hash of everything that decides the outcome (the hash of `keyParts`). */
   key: string;
+  /** The store layout version that wrote it (absent: 1, before keys were portable). */
+  storeVersion?: number;
+  /** What the key is made of, each part hashed, so a changed part can be named (absent before store version 2). */
+  keyParts?: Record<string, string>;
   backbone: string;
   init: string;
   seed: number;

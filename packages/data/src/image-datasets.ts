@@ -1,20 +1,12 @@
-// Params (strict zod schemas) and registry factories of the `folder`, `dicom` and `csv` datasets;
-// registry.ts registers them. Relative paths resolve against the working directory.
+// Params (strict zod schemas), loaders, inputs and location params of the `folder`, `dicom` and
+// `csv` datasets; registry.ts registers them. Relative paths resolve against the working directory.
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { ImageDataset } from '@medtransfer/core';
 import { cacheCsvManifest, loadCsvManifest, UNCERTAINTY_POLICIES } from './csv-manifest';
 import { diskImageDataset } from './disk-split';
 import { cacheImageFolder, loadImageFolder } from './folder';
+import { DatasetSpec, inputAt, paramsField } from './dataset-spec';
 import { defaultCacheDir } from './medmnist-cache';
-import { parseParams } from './params';
-
-/** What a factory needs from the registry's context (mirrors registry.ts DatasetContext). */
-interface Ctx {
-  path: string;
-  seed: number;
-  imageSize?: number;
-}
 
 const fraction = () => z.number().min(0).max(0.9);
 
@@ -66,32 +58,52 @@ export const csvParamsSchema = z.strictObject({
   ...common,
 });
 
-function folderLike(name: 'folder' | 'dicom', params: Record<string, unknown>, ctx: Ctx): ImageDataset {
-  const p = parseParams(folderParamsSchema, params, ctx.path, name);
-  const root = resolve(process.cwd(), p.path);
-  const opts = {
-    ...p,
-    name,
-    size: p.size ?? ctx.imageSize,
-    seed: p.seed ?? ctx.seed,
-    extensions: name === 'dicom' ? ['.dcm', '.dicom'] : undefined,
-    paramsPath: `${ctx.path ? `${ctx.path}.` : ''}params`,
+const folderFix = (name: 'folder' | 'dicom') =>
+  `Point path at a folder holding one sub-folder per class (or train/, val/, test/ with class sub-folders) of ${name === 'dicom' ? 'DICOM files (.dcm, .dicom)' : 'images (PNG, JPEG, DICOM)'}.`;
+
+/** `folder` and `dicom`: the same layout, DICOM reading only .dcm/.dicom files. */
+function folderSpec(name: 'folder' | 'dicom'): DatasetSpec<typeof folderParamsSchema> {
+  return {
+    schema: folderParamsSchema,
+    inputs: (p, ctx) => [inputAt(ctx, 'path', p.path, 'folder', folderFix(name))],
+    locationParams: ['path', 'cacheDir'],
+    load: (p, ctx) => {
+      const root = resolve(process.cwd(), p.path);
+      const opts = {
+        ...p,
+        name,
+        size: p.size ?? ctx.imageSize,
+        seed: p.seed ?? ctx.seed,
+        extensions: name === 'dicom' ? ['.dcm', '.dicom'] : undefined,
+        paramsPath: paramsField(ctx),
+      };
+      return p.cache === 'disk' ? diskImageDataset(cacheImageFolder(root, { ...opts, cacheDir: diskCacheDir(p) })) : loadImageFolder(root, opts);
+    },
   };
-  return p.cache === 'disk' ? diskImageDataset(cacheImageFolder(root, { ...opts, cacheDir: diskCacheDir(p) })) : loadImageFolder(root, opts);
 }
 
-export const folderDataset = (params: Record<string, unknown>, ctx: Ctx) => folderLike('folder', params, ctx);
-export const dicomDataset = (params: Record<string, unknown>, ctx: Ctx) => folderLike('dicom', params, ctx);
+export const folderDataset = folderSpec('folder');
+export const dicomDataset = folderSpec('dicom');
 
-export function csvDataset(params: Record<string, unknown>, ctx: Ctx): ImageDataset {
-  const p = parseParams(csvParamsSchema, params, ctx.path, 'csv');
-  const file = resolve(process.cwd(), p.file);
-  const opts = {
-    ...p,
-    root: p.root === undefined ? undefined : resolve(process.cwd(), p.root),
-    size: p.size ?? ctx.imageSize,
-    seed: p.seed ?? ctx.seed,
-    paramsPath: `${ctx.path ? `${ctx.path}.` : ''}params`,
-  };
-  return p.cache === 'disk' ? diskImageDataset(cacheCsvManifest(file, { ...opts, cacheDir: diskCacheDir(p) })) : loadCsvManifest(file, opts);
-}
+export const csvDataset: DatasetSpec<typeof csvParamsSchema> = {
+  schema: csvParamsSchema,
+  inputs: (p, ctx) => [
+    inputAt(ctx, 'file', p.file, 'file', `Point file at the CSV manifest: a header row naming the image column (imageColumn, default "Path") and the label columns, then one row per image.`),
+    ...(p.root === undefined
+      ? []
+      : [inputAt(ctx, 'root', p.root, 'folder', "Set root to the folder the image paths in the CSV are relative to, or leave it out to use the CSV's folder.")]),
+  ],
+  // `root` only says where the images are: their keys in the fingerprint are the paths as the CSV writes them.
+  locationParams: ['file', 'root', 'cacheDir'],
+  load: (p, ctx) => {
+    const file = resolve(process.cwd(), p.file);
+    const opts = {
+      ...p,
+      root: p.root === undefined ? undefined : resolve(process.cwd(), p.root),
+      size: p.size ?? ctx.imageSize,
+      seed: p.seed ?? ctx.seed,
+      paramsPath: paramsField(ctx),
+    };
+    return p.cache === 'disk' ? diskImageDataset(cacheCsvManifest(file, { ...opts, cacheDir: diskCacheDir(p) })) : loadCsvManifest(file, opts);
+  },
+};

@@ -11,8 +11,9 @@ export { generateFractalDataset, FRACTAL_DEFAULTS, FRACTAL_VERSION } from './fra
 export type { FractalParams } from './fractal';
 export { generateLesionDataset, LESION_DEFAULTS, LESION_LABELS, LESION_VERSION } from './synthetic-target';
 export type { LesionParams } from './synthetic-target';
-export { datasets, loadDataset, fractalParamsSchema, lesionParamsSchema } from './registry';
-export type { DatasetContext, DatasetFactory } from './registry';
+export { datasets, loadDataset, datasetInputs, checkDatasetInputs, datasetLocationParams, fractalParamsSchema, lesionParamsSchema } from './registry';
+export { defineDataset, inputAt, inputProblem } from './dataset-spec';
+export type { DatasetContext, DatasetFactory, DatasetEntry, DatasetInput, DatasetSpec, InputContext } from './dataset-spec';
 export { parseParams } from './params';
 export { createBatchSource } from './batches';
 export type { BatchOptions, ImageBatchSource } from './batches';
@@ -21,7 +22,7 @@ export { MEDMNIST_MD5, MEDMNIST_BASE_URL, medmnistFileName, medmnistUrl, isMedmn
 export type { MedmnistSize } from './medmnist-files';
 export { downloadVerified, md5File, md5FileSync, quarantine, DownloadError } from './download';
 export type { DownloadFailure, DownloadOptions, DownloadResult } from './download';
-export { defaultCacheDir, medmnistCachePath, fetchMedmnist, cachedMedmnistFile } from './medmnist-cache';
+export { defaultCacheDir, medmnistCachePath, fetchMedmnist, cachedMedmnistFile, dataGetCommand } from './medmnist-cache';
 export type { FetchOptions, FetchResult } from './medmnist-cache';
 export { loadCifar10, readCifarBatch, CIFAR10_LABELS, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_RECORD, CIFAR10_VERSION } from './cifar10';
 export type { Cifar10Options } from './cifar10';

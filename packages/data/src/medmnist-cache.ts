@@ -98,6 +98,20 @@ export async function fetchMedmnist(flag: string, size: number, opts: FetchOptio
   }
 }
 
+/** The command that puts the official file in the cache: `medtransfer data get <flag>[ --size <px>]`. */
+export function dataGetCommand(flag: string, size = 28): string {
+  return `medtransfer data get ${flag}${size === 28 ? '' : ` --size ${size}`}`;
+}
+
+/** How to get a missing cached file: `run \`medtransfer data get …\` …, or download it by hand …, or set params.path …`. */
+export function cacheFillHint(flag: string, size: MedmnistSize, cacheDir: string = defaultCacheDir()): string {
+  const file = medmnistCachePath(flag, size, cacheDir);
+  return (
+    `run \`${dataGetCommand(flag, size)}\` (add --cache ${resolve(cacheDir)} if that is not your default cache), ` +
+    `or ${byHand(flag, size, file).replace(/^Download/, 'download')}, or set params.path to a copy you already have`
+  );
+}
+
 /**
  * The cached file for `flag` at `size`, checked against the published MD5 (once; a stamp records
  * it). Missing: an error naming `medtransfer data get`. Wrong checksum: quarantined, then an error.
@@ -106,20 +120,14 @@ export function cachedMedmnistFile(flag: string, size: number, cacheDir: string 
   checkRequest(flag, size);
   const file = medmnistCachePath(flag, size, cacheDir);
   const md5 = MEDMNIST_MD5[flag][size];
-  const sizeFlag = size === 28 ? '' : ` --size ${size}`;
-  if (!existsSync(file)) {
-    throw new MedtransferError(
-      `${file} is not in the cache: run \`medtransfer data get ${flag}${sizeFlag}\` (add --cache ${resolve(cacheDir)} if that is not your default cache), ` +
-        `or ${byHand(flag, size, file).replace(/^Download/, 'download')}, or set params.path to a copy you already have`,
-    );
-  }
+  if (!existsSync(file)) throw new MedtransferError(`${file} is not in the cache: ${cacheFillHint(flag, size, cacheDir)}`);
   if (hasValidStamp(file, md5)) return file;
   const got = md5FileSync(file);
   if (got !== md5) {
     const moved = quarantine(file);
     throw new MedtransferError(
       `${file} has MD5 ${got} but the MedMNIST release publishes ${md5} for ${medmnistFileName(flag, size)}; ` +
-        `it was not used and was moved to ${moved}. Run \`medtransfer data get ${flag}${sizeFlag}\` to fetch a good copy`,
+        `it was not used and was moved to ${moved}. Run \`${dataGetCommand(flag, size)}\` to fetch a good copy`,
     );
   }
   writeStamp(file, md5);

@@ -1,14 +1,16 @@
 // Runs one stage under its lock (lock.ts): takes the lock or learns that another runner has the
 // stage, re-checks that nobody finished it meanwhile, runs it, and records a failure in
 // failed.json instead of ending the sweep. Used by the in-process loop and by worker processes.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { getLogger } from '@medtransfer/core';
+import { MedtransferError, StoredRecordError, getLogger, parseRecord, sourceRecordSchema } from '@medtransfer/core';
+import { MANIFEST_FILE, WEIGHTS_FILE, readCheckpoint } from '@medtransfer/zoo';
 import type { RunEvent } from './run';
 import { LockInfo, LockTiming, acquireLock, inspectLock, lockTiming } from './lock';
+import { KeyParts, changedKeyParts } from './plan';
 import { StageContext, Task, executeTask } from './stages';
-import { finishedResult, readJson, writeTrialFailure } from './store';
+import { DAMAGED_DIR, RESULT_FILES, SOURCE_FILE, SUPERSEDED_DIR, moveAside, readStoredTrial, writeTrialFailure } from './store';
 
 const log = getLogger('runner');
 
@@ -23,11 +25,76 @@ export type TaskOutcome =
 
 export const isDone = (o: TaskOutcome | undefined) => o?.status === 'finished' || o?.status === 'done-elsewhere';
 
-/** True when the stage's folder holds its finished result under its current key. */
+/** The files of a source stage's result, moved aside together. */
+const SOURCE_FILES = [SOURCE_FILE, MANIFEST_FILE, WEIGHTS_FILE];
+
+/** What a stage's folder holds, checked: every record validated, a source checkpoint verified. */
+export type TaskState =
+  | { state: 'finished' }
+  /** Nothing usable yet; `note` says what is there (a source record whose checkpoint was not kept). */
+  | { state: 'absent'; note?: string }
+  /** A valid result under another key; `changed` names the key parts that differ (empty when the record predates key parts). */
+  | { state: 'other-key'; storedKey: string; storeVersion: number; changed: string[] }
+  /** A damaged record or checkpoint: `message` names the file and what is wrong. */
+  | { state: 'damaged'; message: string };
+
+function otherKey(stored: { key: string; storeVersion?: number; keyParts?: KeyParts }, task: Task): TaskState {
+  return { state: 'other-key', storedKey: stored.key, storeVersion: stored.storeVersion ?? 1, changed: changedKeyParts(stored.keyParts, task.keyParts) };
+}
+
+/** Reads a stage's folder (nothing is written). */
+export function inspectTask(task: Task): TaskState {
+  if (task.kind === 'trial') {
+    const stored = readStoredTrial(task.dir, task.key);
+    if (stored.state === 'damaged') return { state: 'damaged', message: stored.error.message };
+    if (stored.state === 'other-key') return otherKey(stored.result.summary, task);
+    return { state: stored.state };
+  }
+  const file = join(task.dir, SOURCE_FILE);
+  if (!existsSync(file)) return { state: 'absent' };
+  try {
+    const record = parseRecord(sourceRecordSchema, readFileSync(file, 'utf8'), file, 'source stage record');
+    if (record.key !== task.key) return otherKey(record, task);
+    if (!existsSync(join(task.dir, MANIFEST_FILE)) && !existsSync(join(task.dir, WEIGHTS_FILE))) {
+      return { state: 'absent', note: `only ${SOURCE_FILE} is here, not its checkpoint (a result set copied without weights); trained again if an unfinished trial needs it` };
+    }
+    // The checkpoint is what trials use: verify it (manifest, size, finite weights, checksum) before counting the stage done.
+    readCheckpoint(task.dir);
+    return { state: 'finished' };
+  } catch (err) {
+    if (err instanceof StoredRecordError || err instanceof MedtransferError) return { state: 'damaged', message: err.message };
+    throw err;
+  }
+}
+
+/** True when the stage's folder holds its finished, valid result under its current key. */
 export function isFinished(task: Task): boolean {
-  if (task.kind === 'trial') return finishedResult(task.dir, task.key) !== undefined;
-  const record = join(task.dir, 'source.json');
-  return existsSync(record) && readJson<{ key: string }>(record).key === task.key;
+  return inspectTask(task).state === 'finished';
+}
+
+/**
+ * Before a stage runs (under its lock): a damaged result is moved to `damaged/<time>/`, a result of
+ * another key (or one rerun with --force) to `superseded/<time>/`, so the folder never holds an
+ * old summary beside a new failure, and nothing is deleted.
+ */
+function clearForRun(task: Task, force: boolean | undefined): void {
+  const files = task.kind === 'trial' ? RESULT_FILES : SOURCE_FILES;
+  const state = inspectTask(task);
+  let moved: string | undefined;
+  if (state.state === 'damaged') {
+    moved = moveAside(task.dir, files, DAMAGED_DIR, state.message);
+    log.warn(`${task.label}: ${state.message}; moved to ${moved} and run again`);
+    return;
+  }
+  if (state.state === 'other-key') {
+    const why = state.changed.length ? `changed: ${state.changed.join(', ')}` : `written by store version ${state.storeVersion}`;
+    moved = moveAside(task.dir, files, SUPERSEDED_DIR, `key ${state.storedKey} replaced by ${task.key} (${why})`);
+  } else if (state.state === 'absent' && state.note) {
+    moved = moveAside(task.dir, files, SUPERSEDED_DIR, state.note);
+  } else if (state.state === 'finished' && force) {
+    moved = moveAside(task.dir, files, SUPERSEDED_DIR, `rerun with --force (key ${task.key})`);
+  }
+  if (moved) log.info(`${task.label}: the earlier result is kept in ${moved}`);
 }
 
 /** Writes failed.json of a stage (its error, stack, time, backend and host). */
@@ -95,6 +162,7 @@ export async function runTaskLocked(ctx: StageContext, task: Task, total: number
       return { status: 'done-elsewhere' };
     }
     held.recordAttempt();
+    clearForRun(task, opts.force);
     injectedFailure(task);
     await executeTask(ctx, task, total, (e) => {
       if (e.type === 'progress') held.touch();

@@ -3,11 +3,11 @@
 // finished trials of the same backbone and image size in the store, else a documented default.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TrainingConfig, TrialSummary } from '@medtransfer/core';
+import { TrainingConfig } from '@medtransfer/core';
 import { isFinished } from './claim';
 import { Plan, SkippedTrial, backboneId } from './plan';
 import { createContext, listTasks, targetFor } from './stages';
-import { CONFIG_FILE, SUMMARY_FILE, readJson } from './store';
+import { CONFIG_FILE, SUMMARY_FILE, readJson, readStoredTrial } from './store';
 
 /**
  * Forward MFLOP per image at 64 px (2 × multiply-accumulates of conv and dense layers, the zoo's
@@ -72,7 +72,9 @@ export function measuredThroughputs(resultsDir: string): Array<{ backbone: strin
       const file = join(trial, SUMMARY_FILE);
       if (!existsSync(file)) continue;
       try {
-        const s = readJson<TrialSummary>(file);
+        const stored = readStoredTrial(trial);
+        if (stored.state !== 'finished') continue;
+        const s = stored.result.summary;
         const config = existsSync(join(trial, CONFIG_FILE))
           ? readJson<{ trial?: { model?: { name?: string }; backbone?: { name?: string } }; target?: { imageSize?: number } }>(join(trial, CONFIG_FILE))
           : {};

@@ -3,9 +3,11 @@
 // filters and groups them without knowing the store's layout.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MedtransferError, TrialResult, TrialSummary } from '@medtransfer/core';
+import { MedtransferError, TrialResult, getLogger } from '@medtransfer/core';
 import { loadPlan } from './experiment';
-import { CONFIG_FILE, CURVE_FILE, SUMMARY_FILE, readCurve, readJson } from './store';
+import { CONFIG_FILE, SUMMARY_FILE, readJson, readStoredTrial } from './store';
+
+const log = getLogger('runner');
 
 export type Cell = string | number | boolean | null;
 export type TableRow = Record<string, Cell>;
@@ -90,13 +92,22 @@ export function experimentDirs(dir: string): string[] {
   return subdirs.filter((d) => existsSync(d) && readdirSync(d, { withFileTypes: true }).some((e) => e.isDirectory() && isTrialDir(join(d, e.name)))).sort();
 }
 
-/** Every finished trial under `experimentDir` as rows (only the named trials when `trials` is given). */
+/**
+ * Every finished trial under `experimentDir` as rows (only the named trials when `trials` is
+ * given); a trial whose records are damaged is left out with a warning naming the file.
+ */
 export function experimentRows(experimentDir: string, trials?: Set<string>): TableRow[] {
   const rows: TableRow[] = [];
   for (const entry of readdirSync(experimentDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const dir = join(experimentDir, entry.name);
     if (!entry.isDirectory() || !isTrialDir(dir)) continue;
-    const result: TrialResult = { summary: readJson<TrialSummary>(join(dir, SUMMARY_FILE)), curve: readCurve(join(dir, CURVE_FILE)) };
+    const stored = readStoredTrial(dir);
+    if (stored.state === 'damaged') {
+      log.warn(`export: left out, damaged: ${stored.error.message}`);
+      continue;
+    }
+    if (stored.state !== 'finished') continue;
+    const result: TrialResult = stored.result;
     if (trials && !trials.has(result.summary.trial)) continue;
     const configFile = join(dir, CONFIG_FILE);
     rows.push(...trialRows(result, existsSync(configFile) ? readJson<StoredConfig>(configFile) : {}));

@@ -3,11 +3,14 @@ export * from './plan';
 export * from './run';
 export * from './store';
 export * from './experiment';
+export { checkPlanInputs } from './inputs';
 // The data commands of the CLI reach the data package through the runner (cli depends on runner only).
 export { fetchMedmnist, defaultCacheDir, medmnistCachePath, MEDMNIST_FLAGS, MEDMNIST_SIZES } from '@medtransfer/data';
 // Store robustness and scale-out: per-stage locks, failures, status, shards, SLURM, export, merge.
 export { LOCK_FILE, ATTEMPTS_FILE, type LockInfo, type LockTiming, type LockState, lockTiming, inspectLock, acquireLock, readAttempts, StageLock } from './lock';
-export { type TaskOutcome, isFinished } from './claim';
+export { type TaskOutcome, type TaskState, inspectTask, isFinished } from './claim';
+export * from './report';
+export * from './upgrade';
 export { type Shard, shardOf, parseShard } from './shard';
 export * from './status';
 export * from './export';

@@ -3,11 +3,9 @@
 // nothing: a conflict anywhere writes nothing.
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { MedtransferError, canonicalJson } from '@medtransfer/core';
+import { MedtransferError, StoredRecordError, canonicalJson, parseRecord, sourceRecordSchema } from '@medtransfer/core';
 import { ATTEMPTS_FILE, LOCK_FILE } from './lock';
-import { FAILED_FILE, SUMMARY_FILE, readJson, writeFileAtomic } from './store';
-
-const SOURCE_RECORD = 'source.json';
+import { DAMAGED_DIR, FAILED_FILE, RESULT_FILES, SOURCE_FILE, SUMMARY_FILE, SUPERSEDED_DIR, moveAside, readStoredTrial, writeFileAtomic } from './store';
 
 interface FinishedStage {
   /** Folder relative to the store root: `<experiment>/<trial>` or `<experiment>/source/<id>`. */
@@ -18,6 +16,8 @@ interface FinishedStage {
   key: string;
   /** What must be equal for two copies of the same key to be the same result. */
   identity: string;
+  /** Set when its records are damaged: never copied, and replaced by a valid copy from a source store. */
+  damaged?: string;
 }
 
 export interface MergeOutcome {
@@ -25,19 +25,30 @@ export interface MergeOutcome {
   copied: string[];
   /** Already in the target (or in an earlier source) with an equal result. */
   identical: string[];
+  /** Stage folders of the sources whose records are damaged, with what is wrong: not copied. */
+  damaged: string[];
 }
 
 function stageOf(root: string, dir: string): FinishedStage | undefined {
   const rel = relative(root, dir);
   if (existsSync(join(dir, SUMMARY_FILE))) {
-    const summary = readJson<{ key: string; finishedAt?: string }>(join(dir, SUMMARY_FILE));
-    // Two runs of one key differ in timing only; everything else must match.
-    const { finishedAt: _f, trainSeconds: _t, evalSeconds: _e, imagesPerSecond: _i, ...rest } = summary as Record<string, unknown>;
-    return { rel, from: dir, marker: SUMMARY_FILE, key: summary.key, identity: canonicalJson(rest) };
+    const stored = readStoredTrial(dir);
+    if (stored.state === 'damaged') return { rel, from: dir, marker: SUMMARY_FILE, key: '', identity: '', damaged: stored.error.message };
+    if (stored.state !== 'finished') return undefined;
+    // Two runs of one key differ in timing only; everything else must match (compared as stored, not as parsed).
+    const raw = JSON.parse(readFileSync(join(dir, SUMMARY_FILE), 'utf8')) as Record<string, unknown>;
+    const { finishedAt: _f, trainSeconds: _t, evalSeconds: _e, imagesPerSecond: _i, ...rest } = raw;
+    return { rel, from: dir, marker: SUMMARY_FILE, key: stored.result.summary.key, identity: canonicalJson(rest) };
   }
-  if (existsSync(join(dir, SOURCE_RECORD))) {
-    const record = readJson<{ key: string }>(join(dir, SOURCE_RECORD));
-    return { rel, from: dir, marker: SOURCE_RECORD, key: record.key, identity: record.key };
+  if (existsSync(join(dir, SOURCE_FILE))) {
+    const file = join(dir, SOURCE_FILE);
+    try {
+      const record = parseRecord(sourceRecordSchema, readFileSync(file, 'utf8'), file, 'source stage record');
+      return { rel, from: dir, marker: SOURCE_FILE, key: record.key, identity: record.key };
+    } catch (err) {
+      if (!(err instanceof StoredRecordError)) throw err;
+      return { rel, from: dir, marker: SOURCE_FILE, key: '', identity: '', damaged: err.message };
+    }
   }
   return undefined;
 }
@@ -64,8 +75,10 @@ export function finishedStages(root: string): FinishedStage[] {
 /** Copies the finished files of a stage folder; its marker last, so the copy counts only once complete. */
 function copyStage(stage: FinishedStage, into: string): void {
   const target = join(into, stage.rel);
+  const damaged = stageOf(into, target)?.damaged;
+  if (damaged) moveAside(target, stage.marker === SUMMARY_FILE ? RESULT_FILES : [SOURCE_FILE], DAMAGED_DIR, `${damaged} (replaced by merge from ${stage.from})`);
   rmSync(join(target, stage.marker), { force: true });
-  const skip = new Set([stage.marker, LOCK_FILE, FAILED_FILE, ATTEMPTS_FILE, 'resume']);
+  const skip = new Set([stage.marker, LOCK_FILE, FAILED_FILE, ATTEMPTS_FILE, 'resume', DAMAGED_DIR, SUPERSEDED_DIR]);
   const copyTree = (from: string, to: string) => {
     for (const e of readdirSync(from, { withFileTypes: true })) {
       if (skip.has(e.name) || e.name.startsWith('.') || e.name.startsWith(`${LOCK_FILE}.`)) continue;
@@ -87,14 +100,20 @@ function copyStage(stage: FinishedStage, into: string): void {
  */
 export function mergeStores(sources: string[], into: string): MergeOutcome {
   const chosen = new Map<string, FinishedStage>();
-  for (const s of finishedStages(into)) chosen.set(s.rel, s);
+  // a damaged stage in the target counts as absent: a valid copy from a source replaces it
+  for (const s of finishedStages(into)) if (!s.damaged) chosen.set(s.rel, s);
   const inTarget = new Set(chosen.keys());
   const conflicts: string[] = [];
   const copied: FinishedStage[] = [];
   const identical: string[] = [];
+  const damaged: string[] = [];
   for (const root of sources) {
     if (!existsSync(root)) throw new MedtransferError(`merge: ${root} does not exist; pass result store folders (the --results of the runs)`);
     for (const stage of finishedStages(root)) {
+      if (stage.damaged) {
+        damaged.push(stage.damaged);
+        continue;
+      }
       const have = chosen.get(stage.rel);
       if (!have) {
         chosen.set(stage.rel, stage);
@@ -115,5 +134,5 @@ export function mergeStores(sources: string[], into: string): MergeOutcome {
     );
   }
   for (const stage of copied) copyStage(stage, into);
-  return { copied: copied.map((s) => s.rel), identical };
+  return { copied: copied.map((s) => s.rel), identical, damaged };
 }

@@ -8,10 +8,11 @@ import {
   ExperimentConfig,
   StageConfig,
   normalizeComponent,
+  STORE_VERSION,
   runName,
   stableHash,
 } from '@medtransfer/core';
-import { datasets } from '@medtransfer/data';
+import { datasetLocationParams, datasets } from '@medtransfer/data';
 import {
   InitStrategy,
   SLIM_DEFAULTS,
@@ -27,7 +28,7 @@ import { SweepPoint, backboneId, expandSweep } from './sweep';
 
 export { backboneId } from './sweep';
 
-// The project version is part of every key: a new release reruns rather than mixing results.
+// The project version is part of every key (with core's STORE_VERSION): a new release reruns rather than mixing results.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const PROJECT_VERSION: string = require('../package.json').version;
 
@@ -211,39 +212,88 @@ function tooSmall(backbone: string, min: number, path: string, size: number, swe
   );
 }
 
-/** Key of a source checkpoint: everything that decides the pretrained weights. */
+/**
+ * The components of a key, each hashed (or written out) on its own: the key is the hash of them
+ * all, and a stored record keeps them, so `status` can say which one changed. Nothing in them
+ * depends on where the store or the data lie: a store copied to another path or machine keeps
+ * its keys.
+ */
+export type KeyParts = Record<string, string>;
+
+/** The key of a set of key parts. */
+export const keyOf = (parts: KeyParts): string => stableHash(parts);
+
+/** What each key part stands for, for messages. */
+export const KEY_PART_MEANING: Record<string, string> = {
+  store: 'the store layout version',
+  release: 'the medtransfer release',
+  stage: 'the stage (dataset params, image size, channels, subset, transforms, training)',
+  target: 'the target stage (dataset params, image size, channels, subset, transforms, training)',
+  backbone: 'the backbone and its params',
+  init: 'the init strategy',
+  seed: 'the seed',
+  data: 'the data (its content fingerprint)',
+  source: 'the pretrained weights (the source stage key, or the weight file content)',
+};
+
+/** Key parts of a source checkpoint: everything that decides the pretrained weights. */
+export function sourceKeyParts(stage: StageConfig, backbone: ComponentRef, datasetFingerprint: string): KeyParts {
+  return {
+    store: String(STORE_VERSION),
+    release: PROJECT_VERSION,
+    stage: stableHash(keyedStage(stage)),
+    backbone: stableHash(backbone),
+    seed: String(SOURCE_SEED),
+    data: datasetFingerprint,
+  };
+}
+
+/** Key of a source checkpoint. */
 export function sourceKey(stage: StageConfig, backbone: ComponentRef, datasetFingerprint: string): string {
-  return stableHash({ version: PROJECT_VERSION, stage: keyedStage(stage), backbone, seed: SOURCE_SEED, datasetFingerprint });
+  return keyOf(sourceKeyParts(stage, backbone, datasetFingerprint));
 }
 
 /**
- * A stage as keys see it: without the fields that cannot change a result
- * (`training.checkpointEvery`: a resumed run continues exactly), so setting them reruns nothing.
+ * A stage as keys see it: without the fields that cannot change a result — `training.checkpointEvery`
+ * (a resumed run continues exactly) and the dataset params that only say where the data is
+ * (`path`, `cacheDir`, …; the data's content fingerprint is a key part of its own) — so setting
+ * them, or moving the data, reruns nothing.
  */
 export function keyedStage(stage: StageConfig): StageConfig {
   const { checkpointEvery: _ignored, ...training } = stage.training;
-  return { ...stage, training: training as StageConfig['training'] };
+  const ref = normalizeComponent(stage.dataset);
+  const location = new Set(datasetLocationParams(ref.name));
+  const params = Object.fromEntries(Object.entries(ref.params).filter(([k]) => !location.has(k)));
+  return { ...stage, dataset: { name: ref.name, params }, training: training as StageConfig['training'] };
 }
 
 /**
- * Key of a trial: the trial's resolved target stage (its imageSize and subset filled in; see
- * keyedStage), the trial's axes, the data (the subset's fingerprint), and where pretrained
- * weights come from — the source checkpoint's folder (which holds the source key), or for
- * `params.weights` the weights' content fingerprint (`weights <kind> sha256:…`), not their path.
+ * Key parts of a trial: the trial's resolved target stage (its imageSize and subset filled in; see
+ * keyedStage), the trial's axes, the data (the subset's fingerprint), and, for inits that use
+ * pretrained weights, where they come from: `source <source key>` for the source stage, or
+ * `weights <kind> sha256:…` (the content fingerprint) for `params.weights` — never a path.
  */
-export function trialKey(
-  _config: ExperimentConfig,
-  trial: PlannedTrial,
-  datasetFingerprint: string,
-  source: string | undefined,
-): string {
-  return stableHash({
-    version: PROJECT_VERSION,
-    target: keyedStage(trial.target),
-    backbone: trial.weights ? trial.model : trial.backbone,
-    init: trial.strategy,
-    seed: trial.seed,
-    datasetFingerprint,
-    source: needsPretrained(trial.strategy) ? source : undefined,
-  });
+export function trialKeyParts(trial: PlannedTrial, datasetFingerprint: string, source: string | undefined): KeyParts {
+  return {
+    store: String(STORE_VERSION),
+    release: PROJECT_VERSION,
+    target: stableHash(keyedStage(trial.target)),
+    backbone: stableHash(trial.weights ? trial.model : trial.backbone),
+    init: stableHash(trial.strategy),
+    seed: String(trial.seed),
+    data: datasetFingerprint,
+    source: needsPretrained(trial.strategy) ? (source ?? 'none') : 'none',
+  };
+}
+
+/** Key of a trial (see trialKeyParts). */
+export function trialKey(trial: PlannedTrial, datasetFingerprint: string, source: string | undefined): string {
+  return keyOf(trialKeyParts(trial, datasetFingerprint, source));
+}
+
+/** The key parts that differ between a stored record and the current plan, described (`seed (the seed)`). */
+export function changedKeyParts(stored: KeyParts | undefined, current: KeyParts): string[] {
+  if (!stored) return [];
+  const names = [...new Set([...Object.keys(current), ...Object.keys(stored)])];
+  return names.filter((n) => stored[n] !== current[n]).map((n) => (KEY_PART_MEANING[n] ? `${n} (${KEY_PART_MEANING[n]})` : n));
 }

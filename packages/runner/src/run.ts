@@ -5,13 +5,13 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { ExperimentConfig, Metrics, TrialResult, getLogger } from '@medtransfer/core';
 import { TrainProgress, selectBackend, tfjsUsable } from '@medtransfer/engine';
-import { writeReport } from '@medtransfer/analysis';
 import { TaskOutcome, isDone, isFinished, recordFailure, runTaskLocked } from './claim';
 import { Plan } from './plan';
 import { runInWorkers } from './pool';
 import { Shard, shardOf } from './shard';
 import { StageContext, Task, createContext, listTasks } from './stages';
-import { finishedResult } from './store';
+import { writeExperimentReport } from './report';
+import { StoreProblem, finishedResult } from './store';
 
 const log = getLogger('runner');
 
@@ -60,6 +60,10 @@ export interface RunOutcome {
   workers: number;
   /** Every finished trial of the plan in the store (also those finished earlier or by other runners). */
   results: TrialResult[];
+  /** Trials of the plan in the store when the report was written (0 without a report: see `results`). */
+  planned: number;
+  /** Planned trials whose stored records were damaged when the report was written. */
+  damaged: StoreProblem[];
   /** Stages this process ran to the end. */
   ran: number;
   /** Stages already finished, or finished by another runner meanwhile. */
@@ -88,20 +92,22 @@ export function defaultWorkers(backend: string): number {
 }
 
 /**
- * The stages this run considers: every unfinished stage, or with a shard, the shard's unfinished
- * trials plus the unfinished source stages they need (whichever shard needs one first trains it,
- * under its lock; the others wait for it).
+ * The stages this run considers: its unfinished trials (all, or with a shard the shard's) plus
+ * the unfinished source stages they need (whichever runner needs one first trains it, under its
+ * lock; the others wait for it). A source stage no unfinished trial needs is left alone, so a
+ * store whose trials are all finished needs no source checkpoint.
  */
 function selectPending(tasks: Task[], opts: RunOptions): { pending: Task[]; finished: Task[]; otherShards: number } {
   const inShard = (t: Task) => !opts.shard || t.kind !== 'trial' || shardOf(t.key, opts.shard.count) === opts.shard.index;
   const trials = tasks.filter((t) => t.kind === 'trial');
   const mine = trials.filter(inShard);
-  const neededSources = new Set(mine.filter((t) => !(!opts.force && isFinished(t))).map((t) => (t.kind === 'trial' ? t.after : undefined)));
+  const done = new Map(tasks.map((t) => [t.index, !opts.force && isFinished(t)]));
+  const neededSources = new Set(mine.filter((t) => !done.get(t.index)).map((t) => (t.kind === 'trial' ? t.after : undefined)));
   const pending: Task[] = [];
   const finished: Task[] = [];
   for (const task of tasks) {
-    if (task.kind === 'trial' ? !inShard(task) : opts.shard && !neededSources.has(task.index)) continue;
-    if (!opts.force && isFinished(task)) finished.push(task);
+    if (task.kind === 'trial' ? !inShard(task) : !neededSources.has(task.index)) continue;
+    if (done.get(task.index)) finished.push(task);
     else pending.push(task);
   }
   return { pending, finished, otherShards: trials.length - mine.length };
@@ -176,15 +182,13 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     if (o.status === 'locked') elsewhere.push(task.label);
   }
 
-  const results = tasks.flatMap((t) => (t.kind === 'trial' ? [finishedResult(t.dir, t.key)].filter((r): r is TrialResult => r !== undefined) : []));
-  const wantReport = (opts.report ?? !opts.shard) && results.length > 0;
+  const trialTasks = tasks.filter((t) => t.kind === 'trial');
+  const wantReport = opts.report ?? !opts.shard;
+  // the report reads the store again under its lock: trials other runners finished meanwhile count
   const report = wantReport
-    ? await writeReport(results, experimentDir, {
-        experiment: plan.config.name,
-        metric: plan.config.report.metric,
-        threshold: plan.config.report.threshold,
-      })
-    : { files: [] as string[], markdown: '' };
+    ? await writeExperimentReport(plan, experimentDir, new Map(trialTasks.map((t) => [t.label, t.key])))
+    : { files: [] as string[], markdown: '', damaged: [] as StoreProblem[], planned: trialTasks.length, results: undefined };
+  const results = report.results ?? trialTasks.flatMap((t) => [finishedResult(t.dir, t.key)].filter((r): r is TrialResult => r !== undefined));
   const ran = pending.filter((t) => outcomes.get(t.index)?.status === 'finished').length;
   const doneElsewhere = pending.filter((t) => outcomes.get(t.index)?.status === 'done-elsewhere').length;
   return {
@@ -192,6 +196,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     backend: backend.name,
     workers,
     results,
+    planned: report.planned,
+    damaged: report.damaged,
     ran,
     skipped: finished.length + doneElsewhere,
     failed,

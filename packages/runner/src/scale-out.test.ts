@@ -141,7 +141,9 @@ sweep:
     sameButLater.summary.finishedAt = '2026-02-02T00:00:00Z'; // timings differ between runs of one key
     writeTrialResult(join(b, 'e', 't2'), { k: 2 }, sameButLater);
     writeTrialResult(join(b, 'e', 't3'), { k: 3 }, fakeResult('t3', 'k3', 0.6));
-    writeJsonAtomic(join(b, 'e', 'source', 'cbr-tiny-s1', 'source.json'), { key: 's1' });
+    writeJsonAtomic(join(b, 'e', 'source', 'cbr-tiny-s1', 'source.json'), { key: 's1', backbone: { name: 'cbr-tiny', params: {} }, dataset: 'synthetic/fractal', result: { steps: 5 } });
+    writeTrialResult(join(b, 'e', 't6'), {}, fakeResult('t6', 'k6', 0.5));
+    writeFileSync(join(b, 'e', 't6', 'summary.json'), '{"key": "k6"}'); // damaged: reported, not merged
     writeFileSync(join(b, 'e', 'source', 'cbr-tiny-s1', 'weights.bin'), 'weights');
     writeFileSync(join(b, 'e', 't3', 'lock.json'), '{}'); // a runner's lock is not copied
     const unfinished = join(b, 'e', 't4');
@@ -150,6 +152,8 @@ sweep:
     const r = mergeStores([a, b], into);
     expect(r.copied.sort()).to.deep.equal(['e/source/cbr-tiny-s1', 'e/t1', 'e/t2', 'e/t3']);
     expect(r.identical).to.deep.equal(['e/t2']);
+    expect(r.damaged).to.have.length(1);
+    expect(r.damaged[0]).to.match(/t6[/\\]summary\.json: not a valid trial summary/);
     expect(finishedResult(join(into, 'e', 't3'), 'k3')).to.deep.equal(fakeResult('t3', 'k3', 0.6));
     expect(readdirSync(join(into, 'e', 't3')).sort()).to.deep.equal(['config.json', 'curve.jsonl', 'summary.json']);
     expect(readFileSync(join(into, 'e', 'source', 'cbr-tiny-s1', 'weights.bin'), 'utf8')).to.equal('weights');

@@ -1,12 +1,14 @@
 // The stages of a run: what they are (listTasks, deterministic from the plan and the data, so a
 // worker process lists the same tasks as its parent) and how one runs (executeTask).
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   BatchSource,
   ComponentRef,
   ConfigError,
   ConfigIssuesError,
   ImageDataset,
+  STORE_VERSION,
+  SourceRecord,
   SplitName,
   StageConfig,
   TrainingConfig,
@@ -33,10 +35,10 @@ import {
   readWeightSource,
   saveCheckpoint,
 } from '@medtransfer/zoo';
-import { DATA_SEED, Plan, PlannedTrial, SOURCE_SEED, backboneId, sourceKey, trialKey } from './plan';
+import { DATA_SEED, KeyParts, Plan, PlannedTrial, SOURCE_SEED, backboneId, keyOf, sourceKeyParts, trialKeyParts } from './plan';
 import type { RunEvent } from './run';
 import { machineInfo } from './machine';
-import { writeJsonAtomic, writeTrialResult } from './store';
+import { SOURCE_FILE, writeJsonAtomic, writeTrialResult } from './store';
 import { saveTrialWeights } from './trial-weights';
 
 const log = getLogger('runner');
@@ -77,18 +79,16 @@ interface TaskBase {
   /** Folder the stage writes. */
   dir: string;
   key: string;
+  /** What the key is made of (plan.ts), recorded with the result so a changed part can be named. */
+  keyParts: KeyParts;
 }
 
 export type Task =
   | (TaskBase & { kind: 'source'; backbone: ComponentRef })
   | (TaskBase & { kind: 'trial'; trial: PlannedTrial; sourceDir?: string; /** index of the source task it needs */ after?: number });
 
-interface SourceRecord {
-  key: string;
-  backbone: ComponentRef;
-  dataset: string;
-  result: Omit<TrainResult, 'test'>;
-}
+/** source.json of a source stage (validated on read with core's sourceRecordSchema). */
+type SourceStageRecord = Omit<SourceRecord, 'backbone' | 'result'> & { backbone: ComponentRef; result: Omit<TrainResult, 'test'> };
 
 const loadRaw = (stage: StageConfig, path: string) =>
   loadDataset(normalizeComponent(stage.dataset), { path: `${path}.dataset`, seed: DATA_SEED, imageSize: stage.imageSize });
@@ -184,13 +184,15 @@ export function listTasks(ctx: StageContext): Task[] {
   const sourceTask = new Map<string, Task>();
   if (source) {
     for (const backbone of plan.sourceBackbones) {
-      const key = sourceKey(source.stage, backbone, source.dataset.fingerprint);
+      const keyParts = sourceKeyParts(source.stage, backbone, source.dataset.fingerprint);
+      const key = keyOf(keyParts);
       const task: Task = {
         kind: 'source',
         index: tasks.length + 1,
         label: `source ${backboneId(backbone)} on ${source.dataset.name}`,
         dir: join(experimentDir, 'source', `${backboneId(backbone)}-${key}`),
         key,
+        keyParts,
         backbone,
       };
       tasks.push(task);
@@ -202,12 +204,16 @@ export function listTasks(ctx: StageContext): Task[] {
     const external = pretrained && trial.weights ? ctx.weights.get(backboneId(trial.backbone)) : undefined;
     if (pretrained && trial.weights && !external) throw new Error(`internal: weights of ${trial.name} were not read`);
     const src = pretrained && !trial.weights ? sourceTask.get(backboneId(trial.backbone)) : undefined;
+    // Pretrained weights are named by what produced them (the source stage's key, the weight file's content), never by a path.
+    const from = external ? `weights ${external.spec.kind} ${external.fingerprint}` : src ? `source ${src.key}` : undefined;
+    const keyParts = trialKeyParts(trial, targetFor(ctx, trial).dataset.fingerprint, from);
     tasks.push({
       kind: 'trial',
       index: tasks.length + 1,
       label: trial.name,
       dir: join(experimentDir, trial.dir),
-      key: trialKey(plan.config, trial, targetFor(ctx, trial).dataset.fingerprint, external ? `weights ${external.spec.kind} ${external.fingerprint}` : src?.dir),
+      key: keyOf(keyParts),
+      keyParts,
       trial,
       sourceDir: src?.dir,
       after: src?.index,
@@ -260,8 +266,8 @@ export async function executeTask(ctx: StageContext, task: Task, total: number, 
     try {
       const result = await trainStage(model, source.batches, source.stage.training, SOURCE_SEED, onProgress, task);
       saveCheckpoint(model, task.dir, { key: task.key, dataset: source.dataset.name });
-      const record: SourceRecord = { key: task.key, backbone: task.backbone, dataset: source.dataset.name, result };
-      writeJsonAtomic(join(task.dir, 'source.json'), record);
+      const record: SourceStageRecord = { key: task.key, storeVersion: STORE_VERSION, keyParts: task.keyParts, backbone: task.backbone, dataset: source.dataset.name, result };
+      writeJsonAtomic(join(task.dir, SOURCE_FILE), record);
       removeTrainState(resumeDir(task));
       emit({ type: 'done', label, index, total, outcome: result });
     } finally {
@@ -274,7 +280,17 @@ export async function executeTask(ctx: StageContext, task: Task, total: number, 
   const { plan } = ctx;
   writeTrialResult(
     task.dir,
-    { experiment: plan.config.name, file: plan.file, key: task.key, trial: task.trial, target: task.trial.target, source: task.sourceDir, machine: machineInfo() },
+    {
+      experiment: plan.config.name,
+      file: plan.file,
+      key: task.key,
+      keyParts: task.keyParts,
+      trial: task.trial,
+      target: task.trial.target,
+      // relative to the experiment folder, so a copied store says the same
+      source: task.sourceDir === undefined ? undefined : relative(ctx.experimentDir, task.sourceDir),
+      machine: machineInfo(),
+    },
     result,
   );
   removeTrainState(resumeDir(task));
@@ -302,6 +318,8 @@ async function runTrial(ctx: StageContext, task: Extract<Task, { kind: 'trial' }
       experiment: plan.config.name,
       trial: trial.name,
       key: task.key,
+      storeVersion: STORE_VERSION,
+      keyParts: task.keyParts,
       backbone: backboneId(trial.backbone),
       init: trial.init,
       seed: trial.seed,

@@ -1,16 +1,16 @@
 // `medtransfer status`: the state of every stage of an experiment in the store, read without
-// running anything — done, running (a live lock), failed (failed.json), or pending.
-import { existsSync } from 'node:fs';
+// running anything — done, running (a live lock), failed (failed.json), damaged (a record that
+// cannot be used; the next run moves it aside and reruns the stage), or pending.
 import { join, resolve } from 'node:path';
 import { inspectTrainState } from '@medtransfer/engine';
-import { isFinished } from './claim';
+import { inspectTask } from './claim';
 import { loadPlan } from './experiment';
 import { LockTiming, inspectLock, lockTiming } from './lock';
 import { shardOf } from './shard';
 import { Task, createContext, listTasks } from './stages';
-import { SUMMARY_FILE, readTrialFailure } from './store';
+import { readTrialFailure } from './store';
 
-export type StageState = 'done' | 'running' | 'failed' | 'pending';
+export type StageState = 'done' | 'running' | 'failed' | 'damaged' | 'pending';
 
 export interface StageStatus {
   kind: 'source' | 'trial';
@@ -36,7 +36,8 @@ const ago = (ms: number) => `${Math.round(ms / 1000)} s ago`;
 
 /** The state of one stage, from its folder alone. */
 export function stageStatus(task: Task, timing: LockTiming = lockTiming()): Pick<StageStatus, 'state' | 'detail'> {
-  if (isFinished(task)) return { state: 'done' };
+  const stored = inspectTask(task);
+  if (stored.state === 'finished') return { state: 'done' };
   const lock = inspectLock(task.dir, timing);
   if (lock.state === 'held') {
     const who = lock.info ? `pid ${lock.info.pid} on ${lock.info.host} since ${lock.info.startedAt}, ` : '';
@@ -45,9 +46,14 @@ export function stageStatus(task: Task, timing: LockTiming = lockTiming()): Pick
   const failure = readTrialFailure(task.dir, task.key);
   const notes: string[] = [];
   if (lock.state === 'stale') notes.push(`stale lock (${lock.why}); the next run takes it over`);
-  if (task.kind === 'trial' && existsSync(join(task.dir, SUMMARY_FILE))) notes.push('its stored result has another key (the file, data or version changed): reruns');
+  if (stored.state === 'other-key') {
+    const what = stored.changed.length ? `changed: ${stored.changed.join(', ')}` : `written by store version ${stored.storeVersion}; \`medtransfer upgrade\` re-keys it after checking it`;
+    notes.push(`its stored result has another key (${what}): reruns`);
+  }
+  if (stored.state === 'absent' && stored.note) notes.push(stored.note);
   const saved = inspectTrainState(join(task.dir, 'resume'));
   if (saved) notes.push(`resumes from step ${saved.step}`);
+  if (stored.state === 'damaged') return { state: 'damaged', detail: [`${stored.message}; the next run moves it to damaged/ and reruns it`, ...notes].join('; ') };
   if (failure) return { state: 'failed', detail: [`${failure.message} (at ${failure.failedAt} on ${failure.host}, ${failure.backend})`, ...notes].join('; ') };
   return { state: 'pending', detail: notes.length ? notes.join('; ') : undefined };
 }
@@ -68,7 +74,7 @@ export async function experimentStatus(file: string, resultsDir: string, opts: {
     ...stageStatus(task, opts.timing),
     ...(opts.shards && task.kind === 'trial' ? { shard: shardOf(task.key, opts.shards) } : {}),
   }));
-  const totals = { done: 0, running: 0, failed: 0, pending: 0, trials: 0 };
+  const totals = { done: 0, running: 0, failed: 0, damaged: 0, pending: 0, trials: 0 };
   for (const s of stages) {
     if (s.kind !== 'trial') continue;
     totals[s.state]++;
@@ -86,6 +92,6 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`  ${s.state.padEnd(7)}  ${s.label.padEnd(width)}${shard}${s.detail ? `  ${s.detail}` : ''}`);
   }
   const t = report.totals;
-  lines.push(`${t.trials} trial(s): ${t.done} done, ${t.running} running, ${t.failed} failed, ${t.pending} pending`);
+  lines.push(`${t.trials} trial(s): ${t.done} done, ${t.running} running, ${t.failed} failed, ${t.damaged ? `${t.damaged} damaged, ` : ''}${t.pending} pending`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ConfigIssuesError, parseExperimentYaml, stableHash } from '@medtransfer/core';
 import { PROJECT_VERSION, Plan, planExperiment, sourceKey, trialKey } from './plan';
+import { legacyTrialKey } from './upgrade';
 
 const base = `
 name: sweep-test
@@ -19,7 +20,7 @@ sweep:
 const plan = (text: string) => planExperiment(parseExperimentYaml(text, 's.yaml'), 's.yaml');
 const withSweep = (sweep: string, head = base.slice(0, base.indexOf('sweep:'))) => plan(`${head}sweep:\n${sweep}`);
 /** Keys of a plan's trials by name, with fixed data and source fingerprints. */
-const keys = (p: Plan) => new Map(p.trials.map((t) => [t.name, trialKey(p.config, t, 'data', 'src')]));
+const keys = (p: Plan) => new Map(p.trials.map((t) => [t.name, trialKey(t, 'data', 'src')]));
 
 function issues(fn: () => unknown): string {
   try {
@@ -32,7 +33,7 @@ function issues(fn: () => unknown): string {
 }
 
 describe('sweep axes', () => {
-  it('keeps the names, folders and keys of files written before sweep axes existed', () => {
+  it('keeps the names and folders of files written before sweep axes existed, and their version 1 keys for upgrade', () => {
     const p = plan(base);
     expect(p.trials.map((t) => t.name).slice(0, 3)).to.deep.equal([
       'target[backbone=cbr-tiny,init=scratch,seed=1]',
@@ -40,10 +41,11 @@ describe('sweep axes', () => {
       'target[backbone=cbr-tiny,init=pretrained,seed=1]',
     ]);
     expect(p.trials[0].dir).to.equal('cbr-tiny_scratch_seed1');
-    // The key formula of the walking skeleton: the file's target stage as parsed, nothing else changed.
+    // The key formula of store version 1 (the walking skeleton's), which `medtransfer upgrade` recomputes.
     const t = p.trials[0];
     const before = stableHash({ version: PROJECT_VERSION, target: p.config.target, backbone: t.backbone, init: t.strategy, seed: 1, datasetFingerprint: 'd' });
-    expect(trialKey(p.config, t, 'd', 'src')).to.equal(before);
+    expect(legacyTrialKey(t, 'd', 'src')).to.equal(before);
+    expect(trialKey(t, 'd', 'src'), 'store version 2 keys differ').to.not.equal(before);
   });
 
   it('crosses imageSize and dataFraction grids with backbone × init × seed, naming only the swept axes', () => {
@@ -61,7 +63,7 @@ describe('sweep axes', () => {
     // A fraction of 1 is the whole split: no subset, the same key as the trial without the axis.
     expect(p.trials[1].target.subset).to.equal(undefined);
     expect(p.trials[1].dataFraction).to.equal(1);
-    expect(new Set(p.trials.map((t) => trialKey(p.config, t, 'd', undefined))).size).to.equal(4);
+    expect(new Set(p.trials.map((t) => trialKey(t, 'd', undefined))).size).to.equal(4);
   });
 
   it('varies tied axes together and counts the rows as one axis', () => {

@@ -12,7 +12,7 @@ import {
   checkSimilarityResult,
   writeTransfusionReport,
 } from '@medtransfer/analysis';
-import { CONFIG_FILE, CURVE_FILE, SUMMARY_FILE, readCurve, readJson } from './store';
+import { CONFIG_FILE, DAMAGED_DIR, SUMMARY_FILE, SUPERSEDED_DIR, StoreProblem, readJson, readStoredTrial } from './store';
 
 /** Which experiment files produce each section (named in the report when a section has no results). */
 export const TRANSFUSION_PRODUCERS: Record<TransfusionSection, string> = {
@@ -28,11 +28,13 @@ export const TRANSFUSION_PRODUCERS: Record<TransfusionSection, string> = {
 };
 
 /** Folders never holding trials: source checkpoints, resumable state, saved weights. */
-const SKIP_DIRS = new Set(['source', 'resume', 'weights', 'node_modules']);
+const SKIP_DIRS = new Set(['source', 'resume', 'weights', 'node_modules', DAMAGED_DIR, SUPERSEDED_DIR]);
 
 export interface StoredResults {
   results: TrialResult[];
   similarity: { file: string; result: SimilarityResult }[];
+  /** Trial folders whose records are damaged: left out, and named in the report. */
+  damaged: StoreProblem[];
 }
 
 interface StoredConfig {
@@ -40,14 +42,20 @@ interface StoredConfig {
   target?: { subset?: { fraction?: number } };
 }
 
-/** Trial results and similarity results found under `root` (at most `depth` folders down). */
+/** Trial results and similarity results found under `root` (at most `depth` folders down); every record validated. */
 export function readResultTree(root: string, depth = 4): StoredResults {
   if (!existsSync(root)) throw new MedtransferError(`--results: folder "${root}" does not exist; give the result store root (default "results")`);
-  const out: StoredResults = { results: [], similarity: [] };
+  const out: StoredResults = { results: [], similarity: [], damaged: [] };
   const walk = (dir: string, level: number) => {
     const entries = readdirSync(dir, { withFileTypes: true });
     if (entries.some((e) => e.isFile() && e.name === SUMMARY_FILE)) {
-      const summary = readJson<TrialSummary & { dataFraction?: number }>(join(dir, SUMMARY_FILE));
+      const stored = readStoredTrial(dir);
+      if (stored.state === 'damaged') {
+        out.damaged.push({ dir, message: stored.error.message });
+        return;
+      }
+      if (stored.state !== 'finished') return;
+      const summary: TrialSummary & { dataFraction?: number } = stored.result.summary;
       // The data fraction (a `sweep.dataFraction` value, 1 included, or `target.subset.fraction`) is
       // recorded in config.json; trials without one used the whole training split (model table).
       if (summary.dataFraction === undefined && existsSync(join(dir, CONFIG_FILE))) {
@@ -55,7 +63,7 @@ export function readResultTree(root: string, depth = 4): StoredResults {
         const f = cfg.trial?.dataFraction ?? cfg.target?.subset?.fraction;
         if (typeof f === 'number') summary.dataFraction = f;
       }
-      out.results.push({ summary, curve: readCurve(join(dir, CURVE_FILE)) });
+      out.results.push(stored.result);
       return;
     }
     for (const e of entries) {
@@ -68,6 +76,7 @@ export function readResultTree(root: string, depth = 4): StoredResults {
   walk(root, 0);
   out.results.sort((a, b) => a.summary.experiment.localeCompare(b.summary.experiment) || a.summary.trial.localeCompare(b.summary.trial));
   out.similarity.sort((a, b) => a.file.localeCompare(b.file));
+  out.damaged.sort((a, b) => a.dir.localeCompare(b.dir));
   return out;
 }
 
@@ -106,6 +115,6 @@ export interface TransfusionFiguresOptions {
 export async function writeTransfusionFigures(resultsDir: string, outDir: string, opts: TransfusionFiguresOptions = {}): Promise<TransfusionOutput & StoredResults> {
   const stored = readResultTree(resultsDir);
   const sets = resultSets(stored.results, { metric: 'auc', threshold: 0.8 }, { metric: opts.metric, threshold: opts.threshold });
-  const out = await writeTransfusionReport({ sets, similarity: stored.similarity, producers: TRANSFUSION_PRODUCERS }, outDir, { png: opts.png });
+  const out = await writeTransfusionReport({ sets, similarity: stored.similarity, producers: TRANSFUSION_PRODUCERS, damaged: stored.damaged }, outDir, { png: opts.png });
   return { ...out, ...stored };
 }

@@ -18,6 +18,8 @@ export interface TransfusionInput {
   similarity: { file: string; result: SimilarityResult }[];
   /** The experiment files (or commands) that produce each section, named when a section is skipped. */
   producers: Record<TransfusionSection, string>;
+  /** Trial folders left out because their stored records are damaged; named at the top of the report. */
+  damaged?: { dir: string; message: string }[];
 }
 
 export interface TransfusionOutput {
@@ -119,6 +121,12 @@ export async function writeTransfusionReport(input: TransfusionInput, dir: strin
     `Results: ${sets.map((s) => `${short(s.dataset)} (${s.results.length} trials)`).join(', ') || 'none'}.`,
     '',
   ];
+  const damaged = input.damaged ?? [];
+  if (damaged.length) {
+    md.push(`> **Partial:** ${damaged.length} trial folder(s) left out because their stored records are damaged (\`medtransfer run\` moves them aside and reruns them):`);
+    for (const d of damaged) md.push(`> - ${d.message}`);
+    md.push('');
+  }
   const section = (title: string, key: TransfusionSection, what: string, body: string[]) => {
     md.push(`## ${title}`, '');
     if (body.length) md.push(...body);
