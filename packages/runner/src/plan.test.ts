@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { ConfigIssuesError, parseExperimentYaml } from '@medtransfer/core';
+import { hostname } from 'node:os';
 import { planExperiment, trialKey } from './plan';
+import { createContext, listTasks } from './stages';
 
 const base = `
 name: plan-test
@@ -71,11 +73,39 @@ describe('trialKey', () => {
   const [t] = p.trials;
   it('changes with anything that decides the outcome, and only then', () => {
     const k = trialKey(t, 'data-a', 'src-1');
-    expect(trialKey(t, 'data-a', 'src-1')).to.equal(k);
-    expect(trialKey(t, 'data-b', 'src-1')).to.not.equal(k);
-    expect(trialKey({ ...t, seed: 9 }, 'data-a', 'src-1')).to.not.equal(k);
-    const changed = plan(base.replace('target:\n  dataset: synthetic/lesions\n  training: { steps: 5 }', 'target:\n  dataset: synthetic/lesions\n  training: { steps: 6 }'));
-    expect(trialKey(changed.trials[0], 'data-a', 'src-1')).to.not.equal(k);
+    const variant = (from: string, to: string) => {
+      expect(base, from).to.contain(from);
+      return plan(base.replace(from, to)).trials[0];
+    };
+    // what decides the outcome changes the key …
+    expect(trialKey(t, 'data-b', 'src-1'), 'data').to.not.equal(k);
+    expect(trialKey({ ...t, seed: 9 }, 'data-a', 'src-1'), 'seed').to.not.equal(k);
+    expect(trialKey(variant('training: { steps: 5 }\nsweep', 'training: { steps: 6 }\nsweep'), 'data-a', 'src-1'), 'steps').to.not.equal(k);
+    expect(trialKey(variant('  dataset: synthetic/lesions\n', '  dataset: synthetic/lesions\n  imageSize: 32\n'), 'data-a', 'src-1'), 'imageSize').to.not.equal(k);
+    expect(trialKey(variant('  dataset: synthetic/lesions\n', '  dataset: { name: synthetic/lesions, params: { difficulty: 0.3 } }\n'), 'data-a', 'src-1'), 'dataset params').to.not.equal(k);
+    expect(trialKey(variant('backbone: [cbr-tiny,', 'backbone: [{ name: cbr-tiny, params: { tinyChannels: printed } },'), 'data-a', 'src-1'), 'backbone params').to.not.equal(k);
+    // … and nothing else does: where the data lies, how often training is checkpointed
+    const medmnist = (path: string) => variant('  dataset: synthetic/lesions\n', `  dataset: { name: medmnist/breastmnist, params: { path: ${path} } }\n`);
+    const [here, there] = [medmnist('../shared/data/medmnist/breastmnist.npz'), medmnist('/mnt/cluster/datasets/copy-of-breastmnist.npz')];
+    expect(trialKey(here, 'data-a', 'src-1'), 'the data file moved (same content)').to.equal(trialKey(there, 'data-a', 'src-1'));
+    expect(trialKey(here, 'data-a', 'src-1')).to.not.equal(trialKey(here, 'data-b', 'src-1'));
+    expect(trialKey(variant('training: { steps: 5 }\nsweep', 'training: { steps: 5, checkpointEvery: 7 }\nsweep'), 'data-a', 'src-1'), 'checkpointEvery').to.equal(k);
+  });
+
+  it('is the same for a store at another path, under another folder name, on another machine', async () => {
+    const small = base.replace('dataset: synthetic/fractal', 'dataset: { name: synthetic/fractal, params: { classes: 2, perClass: 2, valPerClass: 1, testPerClass: 1, size: 8 } }');
+    const p2 = plan(small.replace('dataset: synthetic/lesions', 'dataset: { name: synthetic/lesions, params: { train: 4, val: 2, test: 2, size: 8 } }'));
+    const tasksIn = async (experimentDir: string) => listTasks(await createContext(p2, experimentDir, 'cpu', { batches: false }));
+    const [a, b] = [await tasksIn('/home/alice/results/plan-test'), await tasksIn('/scratch/job-17/renamed-results/plan-test')];
+    expect(a.map((x) => x.key)).to.deep.equal(b.map((x) => x.key));
+    expect(a.filter((x) => x.kind === 'trial' && x.trial.init === 'pretrained')).to.have.length(4);
+    for (const task of a) {
+      // the parts are hashes and plain values of the experiment: no path, host name or thread count
+      const parts = JSON.stringify(task.keyParts);
+      for (const machineSpecific of ['/home/alice', 'results', hostname()]) expect(parts, task.label).to.not.contain(machineSpecific);
+      const expected = task.kind === 'trial' ? ['store', 'release', 'target', 'backbone', 'init', 'seed', 'data', 'source'] : ['store', 'release', 'stage', 'backbone', 'seed', 'data'];
+      expect(Object.keys(task.keyParts), task.label).to.deep.equal(expected);
+    }
   });
 
   it('ignores the source checkpoint for scratch trials and uses it for pretrained ones', () => {

@@ -227,13 +227,13 @@ export const keyOf = (parts: KeyParts): string => stableHash(parts);
 export const KEY_PART_MEANING: Record<string, string> = {
   store: 'the store layout version',
   release: 'the medtransfer release',
-  stage: 'the stage (dataset params, image size, channels, subset, transforms, training)',
-  target: 'the target stage (dataset params, image size, channels, subset, transforms, training)',
+  stage: 'the stage: dataset params, image size, channels, subset, transforms, training',
+  target: 'the target stage: dataset params, image size, channels, subset, transforms, training',
   backbone: 'the backbone and its params',
   init: 'the init strategy',
   seed: 'the seed',
   data: 'the data (its content fingerprint)',
-  source: 'the pretrained weights (the source stage key, or the weight file content)',
+  source: 'the pretrained weights: the source stage key, or the weight file content',
 };
 
 /** Key parts of a source checkpoint: everything that decides the pretrained weights. */

@@ -1,7 +1,7 @@
 // Several runner processes on one result store: every stage runs exactly once (counted from the
 // store's attempts.jsonl), whether the runners share the whole sweep or split it into shards.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -83,6 +83,9 @@ describe('runner processes sharing a store', function () {
     expect(a.failed.concat(b.failed)).to.deep.equal([]);
     // each runner saw every stage it did not run as finished or as running elsewhere
     for (const o of [a, b]) expect(o.ran + o.skipped + o.elsewhere.length).to.equal(5);
+    // the report left is the one written last, under the report lock, from the whole store
+    const report = readFileSync(join(results, 'shared', 'summary.md'), 'utf8');
+    expect(report).to.not.contain('Partial');
   });
 
   it('two shards split the trials by key hash; the source stage both need runs once', async () => {
