@@ -2,7 +2,7 @@
 // every output is written and the numbers in transfusion.md are those of the stored summaries.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -75,5 +75,21 @@ describe('cli: figures transfusion on the reference results', function () {
     // Sections without reference results name the experiment file that produces them.
     expect(md).to.contain('*Skipped: the transfusion-k curve');
     expect(md).to.contain('experiments/transfusion/retina-transfusion.yaml');
+  });
+
+  it('are finished wherever they are copied: status of a copy says every trial is done', function () {
+    const breast = join(root, '../shared/data/medmnist/breastmnist.npz');
+    if (!existsSync(breast)) {
+      console.log(`    (skipped: keys need the BreastMNIST file, ${breast} is missing)`);
+      this.skip();
+    }
+    const copy = join(out, 'copied', 'results');
+    cpSync(reference, copy, { recursive: true });
+    const r = spawnSync(process.execPath, [join(root, 'packages/cli/bin/medtransfer'), 'status', 'experiments/transfusion/reference-breastmnist.yaml', '--results', copy], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('12 trial(s): 12 done, 0 running, 0 failed, 0 pending');
   });
 });
