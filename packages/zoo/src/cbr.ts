@@ -7,8 +7,8 @@ import { batchNormLayer } from './batch-norm-layer';
 import { conv2dLayer } from './conv2d-layer';
 import { heNormalFor } from './init';
 import { BN_MOMENTUM } from './layers';
-import type { BackboneBuildOptions, BackboneParts, BackboneSpec, LayerGroup } from './model';
 import { paramPath, parseParams } from './params';
+import type { BackboneBuildOptions, BackboneParts, BackboneSpec, LayerGroup } from './spec';
 
 export type CbrPadding = 'same' | 'valid';
 export type TinyChannels = 'reported' | 'printed';

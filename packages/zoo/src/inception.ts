@@ -3,8 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { LayerLog, bn, checkMinInput, conv, outSize, relu } from './layers';
-import { type BackboneBuildOptions, type BackboneParts, type BackboneSpec, type LayerGroup, denseHead } from './model';
 import { parseParams } from './params';
+import { type BackboneBuildOptions, type BackboneParts, type BackboneSpec, type LayerGroup, denseHead } from './spec';
 
 type Sym = tf.SymbolicTensor;
 

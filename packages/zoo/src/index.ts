@@ -1,17 +1,9 @@
 // @medtransfer/zoo: backbones (CBR, ResNet, Inception-v3, MobileNet v1), the classifier head, layer groups, parameter counts and
 // our own checkpoints. This file is the package's only public entry.
-export type {
-  BackboneBuildOptions,
-  BackboneParts,
-  BackboneSpec,
-  ClassifierModel,
-  CreateModelOptions,
-  HeadBuilder,
-  HeadOptions,
-  HeadParts,
-  LayerGroup,
-} from './model';
-export { HEAD_LAYER, createModel, denseHead, minInputSize } from './model';
+export type { BackboneBuildOptions, BackboneParts, BackboneSpec, HeadBuilder, HeadOptions, HeadParts, LayerGroup } from './spec';
+export { HEAD_LAYER, denseHead } from './spec';
+export type { ClassifierModel, CreateModelOptions } from './model';
+export { createModel, minInputSize } from './model';
 export { backbones } from './registry';
 export type { CbrPadding, TinyChannels } from './cbr';
 export { CBR_VARIANTS } from './cbr';

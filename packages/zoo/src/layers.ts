@@ -6,7 +6,7 @@ import { batchNormLayer } from './batch-norm-layer';
 import { conv2dLayer } from './conv2d-layer';
 import { heNormalFor } from './init';
 import { reluLayer } from './relu6-layer';
-import type { BackboneBuildOptions } from './model';
+import type { BackboneBuildOptions } from './spec';
 
 export type Padding = 'same' | 'valid';
 type Sym = tf.SymbolicTensor;

@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { glorotUniformFor } from './init';
 import { LayerLog, bn, checkMinInput, conv, depthwise, outSize, relu6, zeroPad } from './layers';
-import type { BackboneBuildOptions, BackboneParts, BackboneSpec, HeadBuilder, LayerGroup } from './model';
 import { parseParams } from './params';
+import type { BackboneBuildOptions, BackboneParts, BackboneSpec, HeadBuilder, LayerGroup } from './spec';
 
 type Sym = tf.SymbolicTensor;
 export type MobileNetStem = 'imagenet' | 'small';

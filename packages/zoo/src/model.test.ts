@@ -2,7 +2,8 @@
 import { expect } from 'chai';
 import { ConfigError } from '@medtransfer/core';
 import { layerSeed } from './init';
-import { HEAD_LAYER, createModel } from './model';
+import { createModel } from './model';
+import { HEAD_LAYER } from './spec';
 import { backbones } from './registry';
 import { predict, images, useCpuBackend } from './test-helpers';
 

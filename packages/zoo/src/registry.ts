@@ -2,9 +2,9 @@
 import { Registry } from '@medtransfer/core';
 import { cbrSpecs } from './cbr';
 import { inceptionSpecs } from './inception';
-import type { BackboneSpec } from './model';
 import { mobilenetSpecs } from './mobilenet';
 import { resnetSpecs } from './resnet';
+import type { BackboneSpec } from './spec';
 
 export const backbones = new Registry<BackboneSpec>('backbone');
 

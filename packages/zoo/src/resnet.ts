@@ -3,8 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { LayerLog, bn, conv, relu, zeroPad } from './layers';
-import { type BackboneBuildOptions, type BackboneParts, type BackboneSpec, type LayerGroup, denseHead } from './model';
 import { parseParams } from './params';
+import { type BackboneBuildOptions, type BackboneParts, type BackboneSpec, type LayerGroup, denseHead } from './spec';
 
 type Sym = tf.SymbolicTensor;
 export type ResNetStem = 'imagenet' | 'small';

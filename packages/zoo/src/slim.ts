@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ComponentRef, ConfigError } from '@medtransfer/core';
 import { LayerLog, bn, conv, depthwise, relu } from './layers';
-import { type BackboneParts, type ClassifierModel, type CreateModelOptions, createModelWith } from './model';
+import { type ClassifierModel, type CreateModelOptions, createModelWith } from './model';
+import type { BackboneParts } from './spec';
 
 export type SlimTopKind = 'cbr' | 'depthwise';
 
