@@ -1,9 +1,11 @@
 // The addon loader and the addon's GEMM: blocking edges (sizes past the register tile and cache
-// blocks, transposes, batches) against a plain JavaScript product; argument checks; the off switch.
+// blocks, transposes, batches) against a plain JavaScript product; argument checks; the switches.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadNative, type NativeKernels } from '.';
+import { type NativeKernels, loadNative, nativeTestSkipReason } from '.';
 
 /** Deterministic values in [-1, 1) without an RNG dependency. */
 function filled(n: number, seed: number): Float32Array {
@@ -34,9 +36,10 @@ describe('@medtransfer/native', function () {
   let native: NativeKernels;
 
   before(function () {
+    const skip = nativeTestSkipReason(); // throws under MEDTRANSFER_REQUIRE_NATIVE=1
     const load = loadNative();
     if (!load.kernels) {
-      console.log(`      (skipped: ${load.reason})`);
+      console.log(`      (skipped: ${skip})`);
       this.skip();
     }
     native = load.kernels;
@@ -92,15 +95,58 @@ describe('@medtransfer/native', function () {
     const bad = Int32Array.from([1, 3, 3, 2, 2, 2, 1, 1, 1, 1, 0, 0, 2, 2, 3]);
     expect(() => native.depthwiseConv2d(bad, x, w, y, null, 0)).to.throw(RangeError, /multiple of input channels/);
   });
+});
+
+/**
+ * `expr` evaluated on the loader module `n` in a fresh process with `env` on top of ours (an
+ * undefined value unsets a variable): `{ value }`, or `{ error }` with the message it threw.
+ */
+function inChild(loader: string, expr: string, env: Record<string, string | undefined>): { value?: unknown; error?: string } {
+  const root = path.join(__dirname, '..', '..', '..');
+  const script =
+    `const n = require(${JSON.stringify(loader)}); let out; ` +
+    `try { out = { value: ${expr} }; } catch (e) { out = { error: e.message }; } console.log(JSON.stringify(out));`;
+  const merged: NodeJS.ProcessEnv = { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete merged[k];
+    else merged[k] = v;
+  }
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', '-e', script], { cwd: root, encoding: 'utf8', env: merged });
+  expect(r.status, r.stderr).to.equal(0);
+  return JSON.parse(r.stdout.trim());
+}
+
+describe('@medtransfer/native switches', () => {
+  const loader = path.join(__dirname, 'index.ts');
+  let unbuilt: string;
+
+  before(() => {
+    // A copy of the loader in a package directory without build/: an addon that was never compiled.
+    unbuilt = fs.mkdtempSync(path.join(os.tmpdir(), 'medtransfer-native-'));
+    fs.mkdirSync(path.join(unbuilt, 'src'));
+    fs.copyFileSync(loader, path.join(unbuilt, 'src', 'index.ts'));
+  });
+  after(() => fs.rmSync(unbuilt, { recursive: true, force: true }));
 
   it('MEDTRANSFER_NATIVE=0 turns the addon off and says so', () => {
-    const root = path.join(__dirname, '..', '..', '..');
-    const script = `const n = require(${JSON.stringify(path.join(__dirname, 'index.ts'))}); console.log(JSON.stringify(n.loadNative().reason));`;
-    const r = spawnSync(process.execPath, ['-r', 'ts-node/register', '-e', script], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, MEDTRANSFER_NATIVE: '0', TS_NODE_TRANSPILE_ONLY: 'true' },
-    });
-    expect(r.stdout.trim(), r.stderr).to.equal(JSON.stringify('turned off by MEDTRANSFER_NATIVE=0'));
+    expect(inChild(loader, 'n.loadNative().reason', { MEDTRANSFER_NATIVE: '0' })).to.deep.equal({ value: 'turned off by MEDTRANSFER_NATIVE=0' });
+  });
+
+  it('without MEDTRANSFER_REQUIRE_NATIVE an addon that is not built makes the kernel tests skip, saying how to build it', () => {
+    const r = inChild(path.join(unbuilt, 'src', 'index.ts'), 'n.nativeTestSkipReason()', { MEDTRANSFER_NATIVE: undefined, MEDTRANSFER_REQUIRE_NATIVE: undefined });
+    expect(r.value).to.be.a('string').and.match(/^the addon is not compiled; build it with "npm run build -w @medtransfer\/native"/);
+  });
+
+  it('MEDTRANSFER_REQUIRE_NATIVE=1 turns that skip into an error naming the switch and the build command', () => {
+    const r = inChild(path.join(unbuilt, 'src', 'index.ts'), 'n.nativeTestSkipReason()', { MEDTRANSFER_NATIVE: undefined, MEDTRANSFER_REQUIRE_NATIVE: '1' });
+    expect(r.error).to.be.a('string');
+    for (const s of ['cannot be loaded although MEDTRANSFER_REQUIRE_NATIVE=1', 'the addon is not compiled', 'npm run build -w @medtransfer/native', 'Unset MEDTRANSFER_REQUIRE_NATIVE']) {
+      expect(r.error).to.include(s);
+    }
+  });
+
+  it('MEDTRANSFER_REQUIRE_NATIVE=1 still skips an addon turned off with MEDTRANSFER_NATIVE=0 (a choice, not a broken build)', () => {
+    const r = inChild(loader, 'n.nativeTestSkipReason()', { MEDTRANSFER_NATIVE: '0', MEDTRANSFER_REQUIRE_NATIVE: '1' });
+    expect(r).to.deep.equal({ value: 'turned off by MEDTRANSFER_NATIVE=0' });
   });
 });

@@ -1,5 +1,6 @@
 // @medtransfer/native: loads the compiled kernel addon, or says why it is not available (not
 // built, turned off with MEDTRANSFER_NATIVE=0, or failed to load) so callers can fall back.
+// MEDTRANSFER_REQUIRE_NATIVE=1 makes the kernel tests fail instead of skip when it is not.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -51,6 +52,7 @@ const packageRoot = path.join(__dirname, '..');
 /** Where node-gyp puts the compiled addon. */
 export const nativeAddonPath = path.join(packageRoot, 'build', 'Release', 'medtransfer_native.node');
 
+const TURNED_OFF = 'turned off by MEDTRANSFER_NATIVE=0';
 let cached: NativeLoad | null = null;
 
 /**
@@ -64,10 +66,27 @@ export function loadNative(): NativeLoad {
   return cached;
 }
 
-function tryLoad(): NativeLoad {
-  if (process.env.MEDTRANSFER_NATIVE === '0') {
-    return { kernels: null, reason: 'turned off by MEDTRANSFER_NATIVE=0' };
+/**
+ * For the test suites of the native kernels: null when the addon is loaded, else why they skip.
+ * With MEDTRANSFER_REQUIRE_NATIVE=1 (CI sets it where a C++ compiler exists) an addon that is not
+ * built or does not load throws instead, so those tests cannot pass by skipping. An addon turned
+ * off with MEDTRANSFER_NATIVE=0 still skips: that is the user's choice (the install then does not
+ * build it either), not a broken build.
+ */
+export function nativeTestSkipReason(): string | null {
+  const load = loadNative();
+  if (load.kernels) return null;
+  if (process.env.MEDTRANSFER_REQUIRE_NATIVE === '1' && load.reason !== TURNED_OFF) {
+    throw new Error(
+      `the native addon cannot be loaded although MEDTRANSFER_REQUIRE_NATIVE=1 requires it (CI sets that where a C++ ` +
+        `compiler exists): ${load.reason}. Unset MEDTRANSFER_REQUIRE_NATIVE to skip the native kernel tests instead.`,
+    );
   }
+  return load.reason;
+}
+
+function tryLoad(): NativeLoad {
+  if (process.env.MEDTRANSFER_NATIVE === '0') return { kernels: null, reason: TURNED_OFF };
   if (!fs.existsSync(nativeAddonPath)) {
     const log = path.join(packageRoot, 'build-failure.log');
     const hint = fs.existsSync(log) ? ` (the install-time build failed; see ${log})` : '';

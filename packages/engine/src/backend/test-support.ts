@@ -3,8 +3,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '@medtransfer/core';
+import { nativeTestSkipReason } from '@medtransfer/native';
 import { registerWasmGradients } from './wasm-gradients';
-import { installNativeKernels, nativeStatus, setNativeKernelsEnabled } from './native';
+import { installNativeKernels, setNativeKernelsEnabled } from './native';
 
 /**
  * The backend to restore after a test. When none is active yet, tfjs would pick the highest
@@ -38,16 +39,17 @@ export async function onBackend<T>(backend: string, fn: () => T | Promise<T>): P
 
 /**
  * Mocha hooks for a suite that runs on the native path: skips the suite with a visible message
- * when the addon is unavailable, else installs the native kernels on the wasm backend (with
+ * when the addon is unavailable (fails instead under MEDTRANSFER_REQUIRE_NATIVE=1, see
+ * `nativeTestSkipReason`), else installs the native kernels on the wasm backend (with
  * medtransfer's wasm gradients) and selects it; afterwards switches the native kernels off and
  * restores the backend that was active. Call inside `describe`.
  */
 export function useNativePath(): void {
   let saved: string | undefined;
   before(async function () {
-    const status = nativeStatus();
-    if (!status.available) {
-      console.log(`      (skipped: native kernels unavailable: ${status.reason})`);
+    const skip = nativeTestSkipReason();
+    if (skip) {
+      console.log(`      (skipped: native kernels unavailable: ${skip})`);
       this.skip();
     }
     saved = activeBackend();

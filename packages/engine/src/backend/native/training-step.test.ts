@@ -2,9 +2,10 @@
 // same losses on the native path as on plain wasm, and the native path is really the one running.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import { nativeTestSkipReason } from '@medtransfer/native';
 import { activeBackend } from '../test-support';
 import { selectBackend } from '../select';
-import { nativeKernelsEnabled, nativeStatus } from '.';
+import { nativeKernelsEnabled } from '.';
 
 function losses(steps: number): number[] {
   return tf.tidy(() => {
@@ -39,9 +40,9 @@ function losses(steps: number): number[] {
 describe('native path: training steps', function () {
   let saved: string;
   before(function () {
-    const status = nativeStatus();
-    if (!status.available) {
-      console.log(`      (skipped: native kernels unavailable: ${status.reason})`);
+    const skip = nativeTestSkipReason();
+    if (skip) {
+      console.log(`      (skipped: native kernels unavailable: ${skip})`);
       this.skip();
     }
     saved = activeBackend();
