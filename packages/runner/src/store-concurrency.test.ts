@@ -9,22 +9,9 @@ import { readAttempts } from './lock';
 import { shardOf } from './shard';
 import { loadPlan } from './experiment';
 import { createContext, listTasks } from './stages';
+import { tinyPretrainExperiment } from './test-fixtures';
 
-const experiment = `
-name: shared
-seeds: [1, 2]
-source:
-  dataset: { name: synthetic/fractal, params: { classes: 4, perClass: 8, valPerClass: 2, testPerClass: 2, size: 16 } }
-  imageSize: 16
-  training: { steps: 3, batchSize: 8, evalEvery: 3 }
-target:
-  dataset: { name: synthetic/lesions, params: { train: 24, val: 16, test: 16, size: 16 } }
-  imageSize: 16
-  training: { steps: 3, batchSize: 8, evalEvery: 3 }
-sweep:
-  backbone: [cbr-tiny]
-  init: [scratch, pretrained]
-`;
+const experiment = tinyPretrainExperiment('shared');
 
 interface ChildOutcome {
   ran: number;

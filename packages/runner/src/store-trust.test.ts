@@ -14,22 +14,9 @@ import { createContext, listTasks } from './stages';
 import { experimentStatus } from './status';
 import { legacySourceKey, legacyTrialKey, upgradeStore } from './upgrade';
 import { DAMAGED_DIR, FAILED_FILE, SUMMARY_FILE, readJson } from './store';
+import { tinyPretrainExperiment } from './test-fixtures';
 
-const experiment = `
-name: trust
-seeds: [1, 2]
-source:
-  dataset: { name: synthetic/fractal, params: { classes: 4, perClass: 8, valPerClass: 2, testPerClass: 2, size: 16 } }
-  imageSize: 16
-  training: { steps: 3, batchSize: 8, evalEvery: 3 }
-target:
-  dataset: { name: synthetic/lesions, params: { train: 24, val: 16, test: 16, size: 16 } }
-  imageSize: 16
-  training: { steps: 3, batchSize: 8, evalEvery: 3 }
-sweep:
-  backbone: [cbr-tiny]
-  init: [scratch, pretrained]
-`;
+const experiment = tinyPretrainExperiment('trust');
 
 const TRIALS = ['cbr-tiny_scratch_seed1', 'cbr-tiny_scratch_seed2', 'cbr-tiny_pretrained_seed1', 'cbr-tiny_pretrained_seed2'];
 

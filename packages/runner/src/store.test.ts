@@ -92,7 +92,7 @@ describe('result store', () => {
     writeTrialResult(join(dir, 'nan'), {}, r);
     const stored = readStoredTrial(join(dir, 'nan'), 'k');
     expect(stored.state).to.equal('finished');
-    expect(stored.state === 'finished' && stored.result.curve[0].valAuc).to.be.NaN;
+    expect(stored.state === 'finished' && Number.isNaN(stored.result.curve[0].valAuc)).to.equal(true);
   });
 
   it('moves files aside into a dated folder with the reason, never deleting them', () => {
