@@ -21,7 +21,7 @@ export interface ExperimentResults {
 }
 
 /**
- * The stored results of the plan's trials. With `keys` (trial name → key, as `run` computes them),
+ * The stored results of the plan's trials, in plan order. With `keys` (trial name → key, as `run` computes them),
  * only results under the current key count; without, any valid result of a planned trial does
  * (`medtransfer report`, which does not load the data to compute keys).
  */
@@ -33,7 +33,6 @@ export function planResults(plan: Plan, experimentDir: string, keys?: ReadonlyMa
     if (stored.state === 'damaged') out.damaged.push({ dir, message: stored.error.message });
     else if (stored.state === 'finished' && stored.result.summary.trial === trial.name) out.results.push(stored.result);
   }
-  out.results.sort((a, b) => a.summary.trial.localeCompare(b.summary.trial));
   return out;
 }
 

@@ -94,8 +94,8 @@ export function defaultWorkers(backend: string): number {
 /**
  * The stages this run considers: its unfinished trials (all, or with a shard the shard's) plus
  * the unfinished source stages they need (whichever runner needs one first trains it, under its
- * lock; the others wait for it). A source stage no unfinished trial needs is left alone, so a
- * store whose trials are all finished needs no source checkpoint.
+ * lock; the others wait for it). An unfinished source stage no unfinished trial needs is left
+ * alone, so a store whose trials are all finished needs no source checkpoint.
  */
 function selectPending(tasks: Task[], opts: RunOptions): { pending: Task[]; finished: Task[]; otherShards: number } {
   const inShard = (t: Task) => !opts.shard || t.kind !== 'trial' || shardOf(t.key, opts.shard.count) === opts.shard.index;
@@ -106,9 +106,10 @@ function selectPending(tasks: Task[], opts: RunOptions): { pending: Task[]; fini
   const pending: Task[] = [];
   const finished: Task[] = [];
   for (const task of tasks) {
-    if (task.kind === 'trial' ? !inShard(task) : !neededSources.has(task.index)) continue;
-    if (done.get(task.index)) finished.push(task);
-    else pending.push(task);
+    if (task.kind === 'trial' && !inShard(task)) continue;
+    if (done.get(task.index)) {
+      if (task.kind === 'trial' || !opts.shard || neededSources.has(task.index)) finished.push(task);
+    } else if (task.kind === 'trial' || neededSources.has(task.index)) pending.push(task);
   }
   return { pending, finished, otherShards: trials.length - mine.length };
 }
