@@ -1,5 +1,5 @@
-// Runs one stage under its lock (lock.ts): takes the lock or learns that another runner has the
-// stage, re-checks that nobody finished it meanwhile, runs it, and records a failure in
+// Runs one task under its lock (lock.ts): takes the lock or learns that another runner has the
+// task, re-checks that nobody finished it meanwhile, runs it, and records a failure in
 // failed.json instead of ending the sweep. Used by the in-process loop and by worker processes.
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -9,26 +9,26 @@ import { MANIFEST_FILE, WEIGHTS_FILE, readCheckpoint } from '@medtransfer/zoo';
 import type { RunEvent } from './run';
 import { LockInfo, LockTiming, acquireLock, inspectLock, lockTiming } from './lock';
 import { KeyParts, changedKeyParts } from './plan';
-import { StageContext, Task, executeTask } from './stages';
+import type { TaskContext } from './context';
+import { executeTask } from './execute';
+import type { Task } from './tasks';
 import { DAMAGED_DIR, RESULT_FILES, SOURCE_FILE, SUPERSEDED_DIR, moveAside, readStoredTrial, writeTrialFailure } from './store';
 
 const log = getLogger('runner');
 
 export type TaskOutcome =
   | { status: 'finished' }
-  /** Another runner finished it before this one got its lock (or while waiting for a source stage). */
+  /** Another runner finished it before this one got its lock (or while waiting for a source task). */
   | { status: 'done-elsewhere' }
-  /** A live runner holds its lock; this one leaves the trial to it. */
+  /** A live runner holds its lock; this one leaves the task to it. */
   | { status: 'locked'; holder?: LockInfo }
   /** `recorded`: failed.json written (false when the process running it died). */
   | { status: 'failed'; message: string; recorded: boolean };
 
-export const isDone = (o: TaskOutcome | undefined) => o?.status === 'finished' || o?.status === 'done-elsewhere';
-
-/** The files of a source stage's result, moved aside together. */
+/** The files of a source task's result, moved aside together. */
 const SOURCE_FILES = [SOURCE_FILE, MANIFEST_FILE, WEIGHTS_FILE];
 
-/** What a stage's folder holds, checked: every record validated, a source checkpoint verified. */
+/** What a task's folder holds, checked: every record validated, a source checkpoint verified. */
 export type TaskState =
   | { state: 'finished' }
   /** Nothing usable yet; `note` says what is there (a source record whose checkpoint was not kept). */
@@ -42,7 +42,7 @@ function otherKey(stored: { key: string; storeVersion?: number; keyParts?: KeyPa
   return { state: 'other-key', storedKey: stored.key, storeVersion: stored.storeVersion ?? 1, changed: changedKeyParts(stored.keyParts, task.keyParts) };
 }
 
-/** Reads a stage's folder (nothing is written). */
+/** Reads a task's folder (nothing is written). */
 export function inspectTask(task: Task): TaskState {
   if (task.kind === 'trial') {
     const stored = readStoredTrial(task.dir, task.key);
@@ -58,7 +58,7 @@ export function inspectTask(task: Task): TaskState {
     if (!existsSync(join(task.dir, MANIFEST_FILE)) && !existsSync(join(task.dir, WEIGHTS_FILE))) {
       return { state: 'absent', note: `only ${SOURCE_FILE} is here, not its checkpoint (a result set copied without weights); trained again if an unfinished trial needs it` };
     }
-    // The checkpoint is what trials use: verify it (manifest, size, finite weights, checksum) before counting the stage done.
+    // The checkpoint is what trials use: verify it (manifest, size, finite weights, checksum) before counting the task done.
     readCheckpoint(task.dir);
     return { state: 'finished' };
   } catch (err) {
@@ -67,13 +67,13 @@ export function inspectTask(task: Task): TaskState {
   }
 }
 
-/** True when the stage's folder holds its finished, valid result under its current key. */
+/** True when the task's folder holds its finished, valid result under its current key. */
 export function isFinished(task: Task): boolean {
   return inspectTask(task).state === 'finished';
 }
 
 /**
- * Before a stage runs (under its lock): a damaged result is moved to `damaged/<time>/`, a result of
+ * Before a task runs (under its lock): a damaged result is moved to `damaged/<time>/`, a result of
  * another key (or one rerun with --force) to `superseded/<time>/`, so the folder never holds an
  * old summary beside a new failure, and nothing is deleted.
  */
@@ -97,8 +97,8 @@ function clearForRun(task: Task, force: boolean | undefined): void {
   if (moved) log.info(`${task.label}: the earlier result is kept in ${moved}`);
 }
 
-/** Writes failed.json of a stage (its error, stack, time, backend and host). */
-export function recordFailure(ctx: StageContext, task: Task, message: string, stack?: string): void {
+/** Writes failed.json of a task (its error, stack, time, backend and host). */
+export function recordFailure(ctx: TaskContext, task: Task, message: string, stack?: string): void {
   writeTrialFailure(task.dir, {
     trial: task.label,
     key: task.key,
@@ -127,16 +127,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface ClaimOptions {
   force?: boolean;
   timing?: LockTiming;
-  /** For a source stage another runner holds: wait for it (default), or return `locked` at once. */
+  /** For a source task another runner holds: wait for it (default), or return `locked` at once. */
   waitForSource?: boolean;
 }
 
 /**
  * Runs `task` if this process can take its lock. A trial whose lock a live runner holds is left to
- * it (`locked`); a source stage is waited for instead (the trials here need it), and run here if
- * its owner dies. Never throws for a failing stage: the failure is written to failed.json.
+ * it (`locked`); a source task is waited for instead (the trials here need it), and run here if
+ * its owner dies. Never throws for a failing task: the failure is written to failed.json.
  */
-export async function runTaskLocked(ctx: StageContext, task: Task, total: number, emit: (e: RunEvent) => void, opts: ClaimOptions = {}): Promise<TaskOutcome> {
+export async function runTaskLocked(ctx: TaskContext, task: Task, total: number, emit: (e: RunEvent) => void, opts: ClaimOptions = {}): Promise<TaskOutcome> {
   const timing = opts.timing ?? lockTiming();
   let lock = acquireLock(task.dir, task.label, timing);
   if (!lock && task.kind === 'source' && opts.waitForSource !== false) {

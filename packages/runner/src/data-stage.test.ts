@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import { parseExperimentYaml } from '@medtransfer/core';
 import { planExperiment } from './plan';
-import { createContext, listTasks } from './stages';
+import { createContext } from './context';
+import { listTasks } from './tasks';
 
 const yaml = (extra: string) => `
 name: subset

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePng, isDiskSplit } from '@medtransfer/data';
 import { loadPlan, runExperimentFile } from './experiment';
-import { createContext } from './stages';
+import { createContext } from './context';
 
 const experiment = (dir: string, cache: 'disk' | 'memory') => `
 name: cached-${cache}

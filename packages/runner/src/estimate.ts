@@ -1,4 +1,4 @@
-// `medtransfer plan`: the stages of an experiment file, which are already in the store (cached),
+// `medtransfer plan`: the tasks of an experiment file, which are already in the store (cached),
 // and the training time of each, estimated as images to train ÷ throughput — measured by
 // finished trials of the same backbone and image size in the store, else a documented default.
 import { existsSync, readdirSync } from 'node:fs';
@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path';
 import { TrainingConfig } from '@medtransfer/core';
 import { isFinished } from './claim';
 import { Plan, SkippedTrial, backboneId } from './plan';
-import { createContext, listTasks, targetFor } from './stages';
+import { createContext } from './context';
+import { targetFor } from './stage-data';
+import { listTasks } from './tasks';
 import { CONFIG_FILE, SUMMARY_FILE, readJson, readStoredTrial } from './store';
 
 /**
@@ -94,7 +96,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Throughput for a stage: the median of matching measurements (same backend preferred), else the default. */
+/** Throughput for a task: the median of matching measurements (same backend preferred), else the default. */
 export function pickThroughput(measured: ReturnType<typeof measuredThroughputs>, backbone: string, imageSize: number, backend: string): Throughput {
   const same = measured.filter((m) => m.backbone === backbone && m.imageSize === imageSize);
   const sameBackend = same.filter((m) => m.backend === backend);
@@ -103,13 +105,13 @@ export function pickThroughput(measured: ReturnType<typeof measuredThroughputs>,
   return { imagesPerSecond: defaultThroughput(backbone, imageSize, backend), basis: 'default' };
 }
 
-/** Images a stage trains on: steps × batchSize, or ceil(epochs × train images ÷ batchSize) × batchSize (early stopping can end it sooner). */
+/** Images a task trains on: steps × batchSize, or ceil(epochs × train images ÷ batchSize) × batchSize (early stopping can end it sooner). */
 export function imagesToTrain(training: TrainingConfig, trainImages: number): number {
   const steps = training.steps ?? Math.ceil(((training.epochs ?? 0) * trainImages) / training.batchSize);
   return steps * training.batchSize;
 }
 
-export interface PlanStage {
+export interface PlanTask {
   kind: 'source' | 'trial';
   label: string;
   key: string;
@@ -125,9 +127,9 @@ export interface PlanReport {
   experiment: string;
   experimentDir: string;
   backend: string;
-  stages: PlanStage[];
+  tasks: PlanTask[];
   skipped: SkippedTrial[];
-  /** Estimated seconds of one worker: pending stages, and every stage as if nothing were cached. */
+  /** Estimated seconds of one worker: pending tasks, and every task as if nothing were cached. */
   pendingSeconds: number;
   allSeconds: number;
 }
@@ -141,7 +143,7 @@ export async function planReport(plan: Plan, resultsDir: string, opts: { backend
   const backend = opts.backend ?? plan.config.backend;
   const ctx = await createContext(plan, experimentDir, backend, { batches: false });
   const measured = measuredThroughputs(resolve(resultsDir));
-  const stages = listTasks(ctx).map((task): PlanStage => {
+  const tasks = listTasks(ctx).map((task): PlanTask => {
     const [ref, imageSize, training, trainImages] =
       task.kind === 'source'
         ? [task.backbone, plan.config.source!.imageSize, plan.config.source!.training, ctx.source?.dataset.splits.train?.count ?? 0]
@@ -160,8 +162,8 @@ export async function planReport(plan: Plan, resultsDir: string, opts: { backend
       seconds: images / throughput.imagesPerSecond,
     };
   });
-  const sum = (xs: PlanStage[]) => xs.reduce((n, s) => n + s.seconds, 0);
-  return { experiment: plan.config.name, experimentDir, backend, stages, skipped: plan.skipped, pendingSeconds: sum(stages.filter((s) => !s.cached)), allSeconds: sum(stages) };
+  const sum = (xs: PlanTask[]) => xs.reduce((n, s) => n + s.seconds, 0);
+  return { experiment: plan.config.name, experimentDir, backend, tasks, skipped: plan.skipped, pendingSeconds: sum(tasks.filter((s) => !s.cached)), allSeconds: sum(tasks) };
 }
 
 /** Seconds as `42 s`, `3.5 min` or `2.1 h`. */
@@ -173,7 +175,7 @@ export function formatSeconds(s: number): string {
 
 /** The plan as a plain-text table for the terminal. */
 export function formatPlan(r: PlanReport): string {
-  const rows = r.stages.map((s) => [
+  const rows = r.tasks.map((s) => [
     s.label,
     s.key.slice(0, 8),
     s.cached ? 'cached' : 'pending',
@@ -184,10 +186,10 @@ export function formatPlan(r: PlanReport): string {
   const head = ['stage', 'key', 'status', 'images', 'img/s', 'estimate'];
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i])).join('  ').trimEnd();
-  const trials = r.stages.filter((s) => s.kind === 'trial');
-  const sources = r.stages.filter((s) => s.kind === 'source');
-  const pending = (xs: PlanStage[]) => xs.filter((s) => !s.cached);
-  const secs = (xs: PlanStage[]) => formatSeconds(xs.reduce((n, s) => n + s.seconds, 0));
+  const trials = r.tasks.filter((s) => s.kind === 'trial');
+  const sources = r.tasks.filter((s) => s.kind === 'source');
+  const pending = (xs: PlanTask[]) => xs.filter((s) => !s.cached);
+  const secs = (xs: PlanTask[]) => formatSeconds(xs.reduce((n, s) => n + s.seconds, 0));
   const out = [
     `${r.experiment} (${r.experimentDir}), backend ${r.backend}`,
     line(head),

@@ -1,5 +1,5 @@
 // A trial that runs out of wasm heap mid-step (ResNet-50 at 512 px: ~4 GB at batch 1) fails with
-// the engine's message in failed.json; tfjs of that process is unusable, so the stages left run
+// the engine's message in failed.json; tfjs of that process is unusable, so the tasks left run
 // in fresh worker processes and the other trials still finish. Slow (~1 min, ~4.5 GB of memory):
 // MEDTRANSFER_SLOW_TESTS=1.
 import { spawnSync } from 'node:child_process';
@@ -37,7 +37,7 @@ sweep:
 describe('a trial that runs out of wasm heap', function () {
   this.timeout(600_000);
 
-  it('is recorded as failed with the fixes; the other stages run in fresh processes and finish (MEDTRANSFER_SLOW_TESTS=1)', function () {
+  it('is recorded as failed with the fixes; the other tasks run in fresh processes and finish (MEDTRANSFER_SLOW_TESTS=1)', function () {
     if (process.env.MEDTRANSFER_SLOW_TESTS !== '1') {
       console.log('      (skipped: set MEDTRANSFER_SLOW_TESTS=1; ~1 min, ~4.5 GB of memory)');
       return this.skip();

@@ -6,8 +6,8 @@ export * from './experiment';
 export { checkPlanInputs } from './inputs';
 // The data commands of the CLI reach the data package through the runner (cli depends on runner only).
 export { fetchMedmnist, defaultCacheDir, medmnistCachePath, MEDMNIST_FLAGS, MEDMNIST_SIZES } from '@medtransfer/data';
-// Store robustness and scale-out: per-stage locks, failures, status, shards, SLURM, export, merge.
-export { LOCK_FILE, ATTEMPTS_FILE, type LockInfo, type LockTiming, type LockState, lockTiming, inspectLock, acquireLock, readAttempts, StageLock } from './lock';
+// Store robustness and scale-out: per-task locks, failures, status, shards, SLURM, export, merge.
+export { LOCK_FILE, ATTEMPTS_FILE, type LockInfo, type LockTiming, type LockState, lockTiming, inspectLock, acquireLock, readAttempts, TaskLock } from './lock';
 export { type TaskOutcome, type TaskState, inspectTask, isFinished } from './claim';
 export * from './report';
 export * from './upgrade';
@@ -22,4 +22,4 @@ export * from './similarity';
 export * from './transfusion-figures';
 // The similarity and figures commands of the CLI name these analysis values (cli depends on runner only).
 export { SIMILARITY_METRICS, type SimilarityMetric } from '@medtransfer/analysis';
-export { planReport, formatPlan, type PlanReport, type PlanStage, type Throughput, defaultThroughput, measuredThroughputs, imagesToTrain } from './estimate';
+export { planReport, formatPlan, type PlanReport, type PlanTask, type Throughput, defaultThroughput, measuredThroughputs, imagesToTrain } from './estimate';

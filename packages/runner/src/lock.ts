@@ -1,5 +1,5 @@
-// Per-stage locks on a (possibly shared) result store, so runner processes on one or many
-// machines never run the same trial or source stage at once. A lock is a file created atomically
+// Per-task locks on a (possibly shared) result store, so runner processes on one or many
+// machines never run the same trial or source task at once (report.ts locks the report the same way). A lock is a file created atomically
 // (O_CREAT|O_EXCL) holding its owner; its mtime is a heartbeat the owner refreshes while it runs.
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -9,7 +9,7 @@ import { getLogger, stableHash } from '@medtransfer/core';
 const log = getLogger('runner');
 
 export const LOCK_FILE = 'lock.json';
-/** One line per time a runner took the stage's lock (who, when, whose lock it took over). */
+/** One line per time a runner took the task's lock (who, when, whose lock it took over). */
 export const ATTEMPTS_FILE = 'attempts.jsonl';
 
 export interface LockInfo {
@@ -42,7 +42,7 @@ export function lockTiming(): LockTiming {
   return { heartbeatMs: num('MEDTRANSFER_LOCK_HEARTBEAT_S', 30_000), staleMs: num('MEDTRANSFER_LOCK_STALE_S', 300_000) };
 }
 
-/** What a lock file says about its stage: nobody holds it, a live owner, or a dead one. */
+/** What a lock file says about its task: nobody holds it, a live owner, or a dead one. */
 export type LockState =
   | { state: 'free' }
   | { state: 'held' | 'stale'; info?: LockInfo; heartbeatAgeMs: number; why?: string };
@@ -64,7 +64,7 @@ function readInfo(file: string): LockInfo | undefined {
   }
 }
 
-/** Reads the lock of the stage folder `dir`: on this host a gone pid is dead at once, elsewhere only a stale heartbeat is. */
+/** Reads the lock of the task folder `dir`: on this host a gone pid is dead at once, elsewhere only a stale heartbeat is. */
 export function inspectLock(dir: string, timing: LockTiming = lockTiming()): LockState {
   const file = join(dir, LOCK_FILE);
   let mtimeMs: number;
@@ -83,7 +83,7 @@ export function inspectLock(dir: string, timing: LockTiming = lockTiming()): Loc
 let tokenCounter = 0;
 
 /** A held lock: refreshes its heartbeat until released. */
-export class StageLock {
+export class TaskLock {
   private timer: NodeJS.Timeout;
   private lastBeat = Date.now();
   /** Set when the lock file stopped being ours (taken over after a too-long pause). */
@@ -109,7 +109,7 @@ export class StageLock {
   }
 
   /**
-   * Appends this run of the stage to attempts.jsonl (called once the stage is known to need
+   * Appends this run of the task to attempts.jsonl (called once the task is known to need
    * running): one short O_APPEND line, so concurrent appends do not interleave; readers skip a
    * torn last line.
    */
@@ -184,11 +184,11 @@ function removeStale(dir: string, label: string, timing: LockTiming): void {
 }
 
 /**
- * Takes the lock of the stage folder `dir`, or returns undefined when a live runner holds it.
+ * Takes the lock of the task folder `dir`, or returns undefined when a live runner holds it.
  * A lock whose owner is dead (same host and pid gone, or heartbeat older than `staleMs`) is taken
  * over and logged.
  */
-export function acquireLock(dir: string, label: string, timing: LockTiming = lockTiming()): StageLock | undefined {
+export function acquireLock(dir: string, label: string, timing: LockTiming = lockTiming()): TaskLock | undefined {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, LOCK_FILE);
   const info: LockInfo = {
@@ -202,7 +202,7 @@ export function acquireLock(dir: string, label: string, timing: LockTiming = loc
     if (tryCreate(file, info)) {
       const previous = existsSync(join(dir, `${LOCK_FILE}.stale`)) ? readInfo(join(dir, `${LOCK_FILE}.stale`)) : undefined;
       rmSync(join(dir, `${LOCK_FILE}.stale`), { force: true });
-      return new StageLock(dir, info, timing, previous);
+      return new TaskLock(dir, info, timing, previous);
     }
     const state = inspectLock(dir, timing);
     if (state.state === 'held') return undefined;
@@ -211,7 +211,7 @@ export function acquireLock(dir: string, label: string, timing: LockTiming = loc
   return undefined;
 }
 
-/** The attempts recorded in a stage folder (a torn last line, from a kill mid-append, is skipped). */
+/** The attempts recorded in a task folder (a torn last line, from a kill mid-append, is skipped). */
 export function readAttempts(dir: string): Array<{ pid: number; host: string; startedAt: string; tookOverFrom?: { pid: number; host: string } }> {
   const file = join(dir, ATTEMPTS_FILE);
   if (!existsSync(file)) return [];

@@ -1,5 +1,5 @@
 // `medtransfer merge`: gathers result stores from machines without a shared file system into one.
-// Finished stages only (trials with summary.json, source checkpoints with source.json); all or
+// Finished tasks only (trials with summary.json, source checkpoints with source.json); all or
 // nothing: a conflict anywhere writes nothing.
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
@@ -7,7 +7,7 @@ import { MedtransferError, StoredRecordError, canonicalJson, parseRecord, source
 import { ATTEMPTS_FILE, LOCK_FILE } from './lock';
 import { DAMAGED_DIR, FAILED_FILE, RESULT_FILES, SOURCE_FILE, SUMMARY_FILE, SUPERSEDED_DIR, moveAside, readStoredTrial, writeFileAtomic } from './store';
 
-interface FinishedStage {
+interface FinishedTask {
   /** Folder relative to the store root: `<experiment>/<trial>` or `<experiment>/source/<id>`. */
   rel: string;
   from: string;
@@ -21,15 +21,15 @@ interface FinishedStage {
 }
 
 export interface MergeOutcome {
-  /** Stage folders copied into the target. */
+  /** Task folders copied into the target. */
   copied: string[];
   /** Already in the target (or in an earlier source) with an equal result. */
   identical: string[];
-  /** Stage folders of the sources whose records are damaged, with what is wrong: not copied. */
+  /** Task folders of the sources whose records are damaged, with what is wrong: not copied. */
   damaged: string[];
 }
 
-function stageOf(root: string, dir: string): FinishedStage | undefined {
+function finishedTaskIn(root: string, dir: string): FinishedTask | undefined {
   const rel = relative(root, dir);
   if (existsSync(join(dir, SUMMARY_FILE))) {
     const stored = readStoredTrial(dir);
@@ -53,17 +53,17 @@ function stageOf(root: string, dir: string): FinishedStage | undefined {
   return undefined;
 }
 
-/** Finished stage folders of a store: `<root>/<experiment>/<trial>/` and `<root>/<experiment>/source/<id>/`. */
-export function finishedStages(root: string): FinishedStage[] {
-  const out: FinishedStage[] = [];
+/** Finished task folders of a store: `<root>/<experiment>/<trial>/` and `<root>/<experiment>/source/<id>/`. */
+export function finishedTasks(root: string): FinishedTask[] {
+  const out: FinishedTask[] = [];
   const dirs = (d: string) => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(d, e.name)).sort() : []);
   for (const exp of dirs(root)) {
     for (const dir of dirs(exp)) {
-      const stage = stageOf(root, dir);
-      if (stage) out.push(stage);
+      const task = finishedTaskIn(root, dir);
+      if (task) out.push(task);
       else if (basename(dir) === 'source') {
         for (const src of dirs(dir)) {
-          const s = stageOf(root, src);
+          const s = finishedTaskIn(root, src);
           if (s) out.push(s);
         }
       }
@@ -72,13 +72,13 @@ export function finishedStages(root: string): FinishedStage[] {
   return out;
 }
 
-/** Copies the finished files of a stage folder; its marker last, so the copy counts only once complete. */
-function copyStage(stage: FinishedStage, into: string): void {
-  const target = join(into, stage.rel);
-  const damaged = stageOf(into, target)?.damaged;
-  if (damaged) moveAside(target, stage.marker === SUMMARY_FILE ? RESULT_FILES : [SOURCE_FILE], DAMAGED_DIR, `${damaged} (replaced by merge from ${stage.from})`);
-  rmSync(join(target, stage.marker), { force: true });
-  const skip = new Set([stage.marker, LOCK_FILE, FAILED_FILE, ATTEMPTS_FILE, 'resume', DAMAGED_DIR, SUPERSEDED_DIR]);
+/** Copies the finished files of a task folder; its marker last, so the copy counts only once complete. */
+function copyTask(task: FinishedTask, into: string): void {
+  const target = join(into, task.rel);
+  const damaged = finishedTaskIn(into, target)?.damaged;
+  if (damaged) moveAside(target, task.marker === SUMMARY_FILE ? RESULT_FILES : [SOURCE_FILE], DAMAGED_DIR, `${damaged} (replaced by merge from ${task.from})`);
+  rmSync(join(target, task.marker), { force: true });
+  const skip = new Set([task.marker, LOCK_FILE, FAILED_FILE, ATTEMPTS_FILE, 'resume', DAMAGED_DIR, SUPERSEDED_DIR]);
   const copyTree = (from: string, to: string) => {
     for (const e of readdirSync(from, { withFileTypes: true })) {
       if (skip.has(e.name) || e.name.startsWith('.') || e.name.startsWith(`${LOCK_FILE}.`)) continue;
@@ -86,44 +86,44 @@ function copyStage(stage: FinishedStage, into: string): void {
       else writeFileAtomic(join(to, e.name), readFileSync(join(from, e.name)));
     }
   };
-  copyTree(stage.from, target);
-  writeFileAtomic(join(target, stage.marker), readFileSync(join(stage.from, stage.marker)));
+  copyTree(task.from, target);
+  writeFileAtomic(join(target, task.marker), readFileSync(join(task.from, task.marker)));
   // the copied result supersedes a failure or an unfinished attempt recorded in the target
   rmSync(join(target, FAILED_FILE), { force: true });
   rmSync(join(target, 'resume'), { recursive: true, force: true });
 }
 
 /**
- * Merges the finished stages of `sources` into the store `into`. A stage present in several
+ * Merges the finished tasks of `sources` into the store `into`. A task present in several
  * places must hold the same result (same key and summary, timings aside); a conflict (same
  * folder, different key or different summary) throws before anything is written.
  */
 export function mergeStores(sources: string[], into: string): MergeOutcome {
-  const chosen = new Map<string, FinishedStage>();
-  // a damaged stage in the target counts as absent: a valid copy from a source replaces it
-  for (const s of finishedStages(into)) if (!s.damaged) chosen.set(s.rel, s);
+  const chosen = new Map<string, FinishedTask>();
+  // a damaged task in the target counts as absent: a valid copy from a source replaces it
+  for (const s of finishedTasks(into)) if (!s.damaged) chosen.set(s.rel, s);
   const inTarget = new Set(chosen.keys());
   const conflicts: string[] = [];
-  const copied: FinishedStage[] = [];
+  const copied: FinishedTask[] = [];
   const identical: string[] = [];
   const damaged: string[] = [];
   for (const root of sources) {
     if (!existsSync(root)) throw new MedtransferError(`merge: ${root} does not exist; pass result store folders (the --results of the runs)`);
-    for (const stage of finishedStages(root)) {
-      if (stage.damaged) {
-        damaged.push(stage.damaged);
+    for (const task of finishedTasks(root)) {
+      if (task.damaged) {
+        damaged.push(task.damaged);
         continue;
       }
-      const have = chosen.get(stage.rel);
+      const have = chosen.get(task.rel);
       if (!have) {
-        chosen.set(stage.rel, stage);
-        copied.push(stage);
-      } else if (have.key !== stage.key) {
-        conflicts.push(`${stage.rel}: key ${stage.key} in ${root} but ${have.key} in ${inTarget.has(stage.rel) ? into : have.from}`);
-      } else if (have.identity !== stage.identity) {
-        conflicts.push(`${stage.rel}: key ${stage.key} has different results in ${stage.from} and ${have.from}`);
+        chosen.set(task.rel, task);
+        copied.push(task);
+      } else if (have.key !== task.key) {
+        conflicts.push(`${task.rel}: key ${task.key} in ${root} but ${have.key} in ${inTarget.has(task.rel) ? into : have.from}`);
+      } else if (have.identity !== task.identity) {
+        conflicts.push(`${task.rel}: key ${task.key} has different results in ${task.from} and ${have.from}`);
       } else {
-        identical.push(stage.rel);
+        identical.push(task.rel);
       }
     }
   }
@@ -133,6 +133,6 @@ export function mergeStores(sources: string[], into: string): MergeOutcome {
         'Remove the copy you do not want (or rerun it with --force in one store) and merge again.',
     );
   }
-  for (const stage of copied) copyStage(stage, into);
+  for (const task of copied) copyTask(task, into);
   return { copied: copied.map((s) => s.rel), identical, damaged };
 }

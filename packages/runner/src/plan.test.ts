@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { ConfigIssuesError, parseExperimentYaml } from '@medtransfer/core';
 import { hostname } from 'node:os';
 import { planExperiment, trialKey } from './plan';
-import { createContext, listTasks } from './stages';
+import { createContext } from './context';
+import { listTasks } from './tasks';
 
 const base = `
 name: plan-test

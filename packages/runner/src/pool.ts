@@ -1,12 +1,13 @@
-// Parallel stages: worker processes (worker.ts), each with its own tfjs backend, take ready
-// stages one at a time; a pretrained trial becomes ready when its source checkpoint exists.
+// Parallel tasks: worker processes (worker.ts), each with its own tfjs backend, take the
+// scheduler's ready tasks one at a time; a pretrained trial is ready once its source checkpoint exists.
 import { ChildProcess, fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { MedtransferError } from '@medtransfer/core';
-import { TaskOutcome, isDone } from './claim';
+import type { TaskOutcome } from './claim';
 import type { RunEvent } from './run';
-import type { Task } from './stages';
+import type { Scheduler } from './scheduler';
+import type { Task } from './tasks';
 
 export interface WorkerInit {
   type: 'init';
@@ -21,7 +22,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'event'; event: RunEvent }
   /**
-   * The stage ran under its lock (claim.ts), or was left to / finished by another runner. `retire`:
+   * The task ran under its lock (claim.ts), or was left to / finished by another runner. `retire`:
    * the worker's tfjs is unusable (its wasm heap ran out); it exits and a fresh worker replaces it.
    */
   | { type: 'outcome'; index: number; outcome: TaskOutcome; retire?: boolean }
@@ -42,32 +43,28 @@ function spawnWorker(workers: number): ChildProcess {
 }
 
 /**
- * Runs `pending` in worker processes and returns each dispatched stage's outcome. A failing stage
- * does not stop the others; a trial whose source stage failed is not dispatched (no outcome). A
- * worker that dies mid-stage yields an unrecorded failure; a worker that cannot start is fatal.
+ * Runs the scheduler's tasks in worker processes, recording each dispatched task's outcome in it.
+ * A failing task does not stop the others; a trial whose source task failed is dropped by the
+ * scheduler (no outcome). A worker that dies mid-task yields an unrecorded failure; a worker that
+ * cannot start is fatal.
  */
 export async function runInWorkers(
   file: string,
   opts: { resultsDir: string; backend: string; workers: number; force?: boolean },
-  pending: Task[],
+  scheduler: Scheduler<Task>,
   emit: (e: RunEvent) => void,
-): Promise<Map<number, TaskOutcome>> {
-  const waiting = [...pending];
-  const pendingIndex = new Set(pending.map((t) => t.index));
-  const outcomes = new Map<number, TaskOutcome>();
+): Promise<void> {
   let fatal: string | undefined;
   let running = 0;
 
-  const ready = (t: Task) => t.kind === 'source' || t.after === undefined || !pendingIndex.has(t.after) || isDone(outcomes.get(t.after));
-
   await new Promise<void>((resolveAll) => {
-    // `ready`: the worker has loaded the experiment; a stage sent earlier would find no context.
+    // `ready`: the worker has loaded the experiment; a task sent earlier would find no context.
     const children: Array<ChildProcess & { busy?: number; retired?: boolean; ready?: boolean }> = [];
     let settled = false;
     const finishIfIdle = () => {
       if (settled) return;
       const allExited = children.every((c) => c.exitCode !== null || c.signalCode !== null);
-      if ((running === 0 && (fatal !== undefined || !waiting.some(ready))) || allExited) {
+      if ((running === 0 && (fatal !== undefined || !scheduler.hasReady())) || allExited) {
         settled = true;
         for (const c of children) c.kill();
         resolveAll();
@@ -75,9 +72,8 @@ export async function runInWorkers(
     };
     const dispatch = (child: ChildProcess & { busy?: number }) => {
       if (fatal !== undefined) return finishIfIdle();
-      const i = waiting.findIndex(ready);
-      if (i < 0) return finishIfIdle();
-      const [task] = waiting.splice(i, 1);
+      const task = scheduler.next();
+      if (!task) return finishIfIdle();
       child.busy = task.index;
       running++;
       child.send({ type: 'run', index: task.index, key: task.key } satisfies ToWorker);
@@ -101,7 +97,7 @@ export async function runInWorkers(
         }
         else if (msg.type === 'event') emit(msg.event);
         else if (msg.type === 'outcome') {
-          outcomes.set(msg.index, msg.outcome);
+          scheduler.record(msg.index, msg.outcome);
           if (msg.retire) child.retired = true;
           settle(child);
         } else if (msg.type === 'fatal') {
@@ -113,10 +109,10 @@ export async function runInWorkers(
       child.on('exit', (code, signal) => {
         if (child.busy !== undefined) {
           // its lock now names a dead process: the next runner takes it over
-          outcomes.set(child.busy, { status: 'failed', message: `the worker process running it exited (${signal ?? `code ${code}`})`, recorded: false });
+          scheduler.record(child.busy, { status: 'failed', message: `the worker process running it exited (${signal ?? `code ${code}`})`, recorded: false });
           settle(child);
-        } else if (child.retired && !settled && fatal === undefined && waiting.length > 0) {
-          startWorker(); // a fresh process (and tfjs) for the stages left
+        } else if (child.retired && !settled && fatal === undefined && scheduler.waiting.length > 0) {
+          startWorker(); // a fresh process (and tfjs) for the tasks left
         } else {
           finishIfIdle();
         }
@@ -127,5 +123,4 @@ export async function runInWorkers(
   });
 
   if (fatal !== undefined) throw new MedtransferError(fatal);
-  return outcomes;
 }

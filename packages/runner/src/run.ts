@@ -1,15 +1,18 @@
 // Runs an experiment: source pretraining once per backbone, then every trial that is not
-// already finished with the same key, then the report. Stages run in this process or, with
-// `workers > 1`, in worker processes (see pool.ts); each writes its folder only when finished.
+// already finished with the same key, then the report. Tasks run in this process or, with
+// `workers > 1`, in worker processes (see pool.ts), in the scheduler's order (scheduler.ts); each
+// writes its folder only when finished.
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { ExperimentConfig, Metrics, TrialResult, getLogger } from '@medtransfer/core';
 import { TrainProgress, selectBackend, tfjsUsable } from '@medtransfer/engine';
-import { TaskOutcome, isDone, isFinished, recordFailure, runTaskLocked } from './claim';
+import { isFinished, recordFailure, runTaskLocked } from './claim';
+import { TaskContext, createContext } from './context';
 import { Plan } from './plan';
 import { runInWorkers } from './pool';
+import { Scheduler } from './scheduler';
 import { Shard, shardOf } from './shard';
-import { StageContext, Task, createContext, listTasks } from './stages';
+import { Task, listTasks } from './tasks';
 import { writeExperimentReport } from './report';
 import { StoreProblem, finishedResult } from './store';
 
@@ -19,12 +22,12 @@ export type RunEvent =
   | { type: 'stage'; label: string; index: number; total: number }
   | { type: 'skip'; label: string; index: number; total: number; reason: string }
   | { type: 'progress'; label: string; index: number; total: number; progress: TrainProgress }
-  | { type: 'done'; label: string; index: number; total: number; outcome: StageOutcome }
-  /** The stage failed; failed.json holds the error and the sweep goes on. */
+  | { type: 'done'; label: string; index: number; total: number; outcome: TaskSummary }
+  /** The task failed; failed.json holds the error and the sweep goes on. */
   | { type: 'failed'; label: string; index: number; total: number; message: string };
 
-/** What a finished stage reports to the progress display. */
-export interface StageOutcome {
+/** What a finished task reports to the progress display (a trial's summary, a source task's training result). */
+export interface TaskSummary {
   finalVal: Metrics;
   test?: Metrics;
   trainSeconds: number;
@@ -34,21 +37,21 @@ export interface StageOutcome {
 export interface RunOptions {
   /** Root of the result store; the experiment writes to <resultsDir>/<experiment name>/. */
   resultsDir: string;
-  /** Rerun finished trials and source stages. */
+  /** Rerun finished trials and source tasks. */
   force?: boolean;
   /** Overrides the experiment's backend choice. */
   backend?: ExperimentConfig['backend'];
-  /** Worker processes running stages in parallel; default: cores ÷ threads one trial uses. */
+  /** Worker processes running tasks in parallel; default: cores ÷ threads one trial uses. */
   workers?: number;
-  /** Run only this shard's trials (and the source stages they need); see shard.ts. */
+  /** Run only this shard's trials (and the source tasks they need); see shard.ts. */
   shard?: Shard;
   /** Write the report at the end (default: yes, except for a shard, which sees only part of the sweep). */
   report?: boolean;
   onEvent?: (e: RunEvent) => void;
 }
 
-/** A stage that failed in this run (its failed.json holds the stack). */
-export interface FailedStage {
+/** A task that failed in this run (its failed.json holds the stack). */
+export interface FailedTask {
   label: string;
   dir: string;
   message: string;
@@ -64,11 +67,11 @@ export interface RunOutcome {
   planned: number;
   /** Planned trials whose stored records were damaged when the report was written. */
   damaged: StoreProblem[];
-  /** Stages this process ran to the end. */
+  /** Tasks this process ran to the end. */
   ran: number;
-  /** Stages already finished, or finished by another runner meanwhile. */
+  /** Tasks already finished, or finished by another runner meanwhile. */
   skipped: number;
-  failed: FailedStage[];
+  failed: FailedTask[];
   /** Trials left to another live runner that holds their lock. */
   elsewhere: string[];
   /** Trials of the plan outside this shard (0 without --shard). */
@@ -92,9 +95,9 @@ export function defaultWorkers(backend: string): number {
 }
 
 /**
- * The stages this run considers: its unfinished trials (all, or with a shard the shard's) plus
- * the unfinished source stages they need (whichever runner needs one first trains it, under its
- * lock; the others wait for it). An unfinished source stage no unfinished trial needs is left
+ * The tasks this run considers: its unfinished trials (all, or with a shard the shard's) plus
+ * the unfinished source tasks they need (whichever runner needs one first trains it, under its
+ * lock; the others wait for it). An unfinished source task no unfinished trial needs is left
  * alone, so a store whose trials are all finished needs no source checkpoint.
  */
 function selectPending(tasks: Task[], opts: RunOptions): { pending: Task[]; finished: Task[]; otherShards: number } {
@@ -114,67 +117,59 @@ function selectPending(tasks: Task[], opts: RunOptions): { pending: Task[]; fini
   return { pending, finished, otherShards: trials.length - mine.length };
 }
 
+/**
+ * Runs the scheduler's tasks in this process. A source task another runner is training is put off
+ * with the trials that need it, so this runner does the other tasks first and waits for that
+ * source only when nothing else is left. Stops early when tfjs became unusable (a task ran out of
+ * wasm heap): the caller hands the tasks left to a fresh worker process.
+ */
+async function runHere(ctx: TaskContext, total: number, scheduler: Scheduler<Task>, emit: (e: RunEvent) => void, force?: boolean): Promise<void> {
+  while (tfjsUsable()) {
+    const task = scheduler.next();
+    if (!task) return;
+    const waitForSource = scheduler.wasPutOff(task);
+    const o = await runTaskLocked(ctx, task, total, emit, { force, waitForSource });
+    if (task.kind === 'source' && o.status === 'locked' && !waitForSource) scheduler.putOff(task);
+    else scheduler.record(task.index, o);
+  }
+}
+
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome> {
   const experimentDir = resolve(opts.resultsDir, plan.config.name);
   const backendPref = opts.backend ?? plan.config.backend;
   const backend = await selectBackend(backendPref);
   const emit = opts.onEvent ?? (() => undefined);
-  const ctx: StageContext = await createContext(plan, experimentDir, backend.name);
+  const ctx: TaskContext = await createContext(plan, experimentDir, backend.name);
   const tasks = listTasks(ctx);
 
   const { pending, finished, otherShards } = selectPending(tasks, opts);
   for (const task of finished) {
     emit({ type: 'skip', label: task.label, index: task.index, total: tasks.length, reason: task.kind === 'trial' ? 'finished' : 'checkpoint exists' });
   }
-  // A trial whose source stage is pending waits for it; if the source failed, it is not run.
-  const sourceFailed = (t: Task, outcomes: Map<number, TaskOutcome>) =>
-    t.kind === 'trial' && t.after !== undefined && outcomes.has(t.after) && !isDone(outcomes.get(t.after));
+  // A trial whose source task is pending waits for it; if the source failed, it is not run.
+  const scheduler = new Scheduler(pending);
   const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(backend.name), pending.length || 1));
-  let outcomes = new Map<number, TaskOutcome>();
   if (workers > 1) {
     log.info(`running ${pending.length} stage(s) in ${workers} worker processes`);
-    outcomes = await runInWorkers(plan.file, { resultsDir: opts.resultsDir, backend: backendPref, workers, force: opts.force }, pending, emit);
+    await runInWorkers(plan.file, { resultsDir: opts.resultsDir, backend: backendPref, workers, force: opts.force }, scheduler, emit);
   } else {
-    // A source stage another runner is training is put off with the trials that need it, so
-    // this runner does the other trials first and waits for that source only when nothing else is left.
-    const later: Task[] = [];
-    const putOff = new Set<number>();
-    for (const task of pending) {
-      if (!tfjsUsable()) break; // the wasm heap ran out: the rest go to a fresh process below
-      if (sourceFailed(task, outcomes)) continue;
-      if (task.kind === 'trial' && task.after !== undefined && putOff.has(task.after)) {
-        later.push(task);
-        continue;
-      }
-      const o = await runTaskLocked(ctx, task, tasks.length, emit, { force: opts.force, waitForSource: false });
-      if (task.kind === 'source' && o.status === 'locked') {
-        putOff.add(task.index);
-        later.push(task);
-      } else {
-        outcomes.set(task.index, o);
-      }
-    }
-    for (const task of later) {
-      if (!tfjsUsable()) break;
-      if (sourceFailed(task, outcomes)) continue;
-      outcomes.set(task.index, await runTaskLocked(ctx, task, tasks.length, emit, { force: opts.force }));
-    }
-    const left = pending.filter((t) => !outcomes.has(t.index) && !sourceFailed(t, outcomes));
-    if (!tfjsUsable() && left.length) {
-      // a stage ran out of wasm heap (its failed.json says so) and tfjs here is unusable
-      log.warn(`tfjs in this process is unusable after running out of wasm heap; the ${left.length} stage(s) left run in a fresh worker process`);
-      const more = await runInWorkers(plan.file, { resultsDir: opts.resultsDir, backend: backendPref, workers: 1, force: opts.force }, left, emit);
-      for (const [index, o] of more) outcomes.set(index, o);
+    await runHere(ctx, tasks.length, scheduler, emit, opts.force);
+    const left = scheduler.waiting.length;
+    if (!tfjsUsable() && left) {
+      // a task ran out of wasm heap (its failed.json says so) and tfjs here is unusable
+      log.warn(`tfjs in this process is unusable after running out of wasm heap; the ${left} stage(s) left run in a fresh worker process`);
+      await runInWorkers(plan.file, { resultsDir: opts.resultsDir, backend: backendPref, workers: 1, force: opts.force }, scheduler, emit);
     }
   }
 
-  const failed: FailedStage[] = [];
+  const outcomes = scheduler.outcomes;
+  const failed: FailedTask[] = [];
   const elsewhere: string[] = [];
   for (const task of pending) {
     let o = outcomes.get(task.index);
     if (!o || (o.status === 'failed' && !o.recorded)) {
       const source = task.kind === 'trial' && task.after !== undefined ? tasks[task.after - 1] : undefined;
-      const message = o?.status === 'failed' ? o.message : source && sourceFailed(task, outcomes) ? `not run: its source stage "${source.label}" failed` : 'not run: no worker process was left to run it';
+      const message = o?.status === 'failed' ? o.message : source && scheduler.sourceFailed(task) ? `not run: its source stage "${source.label}" failed` : 'not run: no worker process was left to run it';
       recordFailure(ctx, task, message);
       emit({ type: 'failed', label: task.label, index: task.index, total: tasks.length, message });
       o = { status: 'failed', message, recorded: true };

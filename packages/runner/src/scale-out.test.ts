@@ -9,7 +9,7 @@ import { MedtransferError, TrialResult, stableHash } from '@medtransfer/core';
 import { importEsm } from '@medtransfer/analysis';
 import { runExperimentFile } from './experiment';
 import { LEADING_COLUMNS, exportRowsFor, tableColumns, toCsv, toJsonl } from './export';
-import { finishedStages, mergeStores } from './merge';
+import { finishedTasks, mergeStores } from './merge';
 import { parseShard, shardOf } from './shard';
 import { shellQuote, slurmScript } from './slurm';
 import { finishedResult, writeJsonAtomic, writeTrialResult } from './store';
@@ -162,9 +162,9 @@ sweep:
     const c = join(dir, 'c');
     writeTrialResult(join(c, 'e', 't1'), {}, fakeResult('t1', 'k1', 0.99)); // same key, another result
     writeTrialResult(join(c, 'e', 't5'), {}, fakeResult('t5', 'k5', 0.5));
-    const before = finishedStages(into).length;
+    const before = finishedTasks(into).length;
     expect(() => mergeStores([c], into)).to.throw(MedtransferError, /nothing was written:\n  e\/t1: key k1 has different results/);
-    expect(finishedStages(into).length).to.equal(before);
+    expect(finishedTasks(into).length).to.equal(before);
     writeTrialResult(join(c, 'e', 't1'), {}, fakeResult('t1', 'other-key', 0.8));
     expect(() => mergeStores([c], into)).to.throw(MedtransferError, /e\/t1: key other-key in .* but k1/);
   });

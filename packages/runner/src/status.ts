@@ -1,23 +1,24 @@
-// `medtransfer status`: the state of every stage of an experiment in the store, read without
+// `medtransfer status`: the state of every task of an experiment in the store, read without
 // running anything — done, running (a live lock), failed (failed.json), damaged (a record that
-// cannot be used; the next run moves it aside and reruns the stage), or pending.
+// cannot be used; the next run moves it aside and reruns the task), or pending.
 import { join, resolve } from 'node:path';
 import { inspectTrainState } from '@medtransfer/engine';
 import { inspectTask } from './claim';
 import { loadPlan } from './experiment';
 import { LockTiming, inspectLock, lockTiming } from './lock';
 import { shardOf } from './shard';
-import { Task, createContext, listTasks } from './stages';
+import { createContext } from './context';
+import { Task, listTasks } from './tasks';
 import { readTrialFailure } from './store';
 
-export type StageState = 'done' | 'running' | 'failed' | 'damaged' | 'pending';
+export type TaskStatusState = 'done' | 'running' | 'failed' | 'damaged' | 'pending';
 
-export interface StageStatus {
+export interface TaskStatus {
   kind: 'source' | 'trial';
   label: string;
   dir: string;
   key: string;
-  state: StageState;
+  state: TaskStatusState;
   /** Who runs it, the error, a stale lock, a saved training state… */
   detail?: string;
   /** With `shards`: the shard the trial belongs to. */
@@ -27,15 +28,16 @@ export interface StageStatus {
 export interface StatusReport {
   experiment: string;
   experimentDir: string;
-  stages: StageStatus[];
-  /** Counts over trials (source stages are listed but not counted). */
-  totals: Record<StageState, number> & { trials: number };
+  /** Every task (named `stages` in `medtransfer status --json`, which scripts read). */
+  stages: TaskStatus[];
+  /** Counts over trials (source tasks are listed but not counted). */
+  totals: Record<TaskStatusState, number> & { trials: number };
 }
 
 const ago = (ms: number) => `${Math.round(ms / 1000)} s ago`;
 
-/** The state of one stage, from its folder alone. */
-export function stageStatus(task: Task, timing: LockTiming = lockTiming()): Pick<StageStatus, 'state' | 'detail'> {
+/** The state of one task, from its folder alone. */
+export function taskStatus(task: Task, timing: LockTiming = lockTiming()): Pick<TaskStatus, 'state' | 'detail'> {
   const stored = inspectTask(task);
   if (stored.state === 'finished') return { state: 'done' };
   const lock = inspectLock(task.dir, timing);
@@ -59,19 +61,19 @@ export function stageStatus(task: Task, timing: LockTiming = lockTiming()): Pick
 }
 
 /**
- * Status of every stage of an experiment file in `resultsDir`. Computing the keys reads the data
+ * Status of every task of an experiment file in `resultsDir`. Computing the keys reads the data
  * (as `run` does), so a changed dataset shows its trials as pending.
  */
 export async function experimentStatus(file: string, resultsDir: string, opts: { shards?: number; timing?: LockTiming } = {}): Promise<StatusReport> {
   const plan = loadPlan(file);
   const experimentDir = resolve(resultsDir, plan.config.name);
   const ctx = await createContext(plan, experimentDir, 'status');
-  const stages = listTasks(ctx).map((task): StageStatus => ({
+  const stages = listTasks(ctx).map((task): TaskStatus => ({
     kind: task.kind,
     label: task.label,
     dir: task.dir,
     key: task.key,
-    ...stageStatus(task, opts.timing),
+    ...taskStatus(task, opts.timing),
     ...(opts.shards && task.kind === 'trial' ? { shard: shardOf(task.key, opts.shards) } : {}),
   }));
   const totals = { done: 0, running: 0, failed: 0, damaged: 0, pending: 0, trials: 0 };

@@ -10,7 +10,8 @@ import { loadPlan, reportExperimentFile, runExperimentFile } from './experiment'
 import { acquireLock } from './lock';
 import { mergeStores } from './merge';
 import { REPORT_LOCK_DIR, writeExperimentReport } from './report';
-import { createContext, listTasks } from './stages';
+import { createContext } from './context';
+import { listTasks } from './tasks';
 import { experimentStatus } from './status';
 import { legacySourceKey, legacyTrialKey, upgradeStore } from './upgrade';
 import { DAMAGED_DIR, FAILED_FILE, SUMMARY_FILE, readJson } from './store';

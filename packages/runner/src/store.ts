@@ -38,7 +38,7 @@ export function readJson<T>(file: string): T {
 export const SUMMARY_FILE = 'summary.json';
 export const CURVE_FILE = 'curve.jsonl';
 export const CONFIG_FILE = 'config.json';
-/** A source stage's record, written after its checkpoint (`weights.json`, `weights.bin`): marks it finished. */
+/** A source task's record, written after its checkpoint (`weights.json`, `weights.bin`): marks it finished. */
 export const SOURCE_FILE = 'source.json';
 /** Written when a trial fails (`TrialFailure`); removed when it later succeeds. */
 export const FAILED_FILE = 'failed.json';

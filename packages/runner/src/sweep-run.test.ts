@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatPlan, imagesToTrain, planReport } from './estimate';
 import { loadPlan, runExperimentFile } from './experiment';
-import { createContext, targetFor } from './stages';
+import { createContext } from './context';
+import { targetFor } from './stage-data';
 
 const experiment = `
 name: swept
@@ -46,8 +47,8 @@ describe('a swept experiment, run', function () {
     const file = join(dir, 'swept.yaml');
     const results = join(dir, 'results');
     const before = await planReport(loadPlan(file), results, { backend: 'wasm' });
-    expect(before.stages.map((s) => s.cached)).to.deep.equal([false, false, false, false]);
-    expect(before.stages[0].images).to.equal(16);
+    expect(before.tasks.map((s) => s.cached)).to.deep.equal([false, false, false, false]);
+    expect(before.tasks[0].images).to.equal(16);
     expect(formatPlan(before)).to.contain('0 cached, 4 pending');
 
     const first = await runExperimentFile(file, { resultsDir: results, workers: 1, backend: 'wasm' });
@@ -64,9 +65,9 @@ describe('a swept experiment, run', function () {
 
     writeFileSync(file, experiment.replace('seed: [1]', 'seed: [1, 2]'));
     const after = await planReport(loadPlan(file), results, { backend: 'wasm' });
-    expect(after.stages.map((s) => s.cached)).to.deep.equal([true, false, true, false, true, false, true, false]);
+    expect(after.tasks.map((s) => s.cached)).to.deep.equal([true, false, true, false, true, false, true, false]);
     // The finished trials now give a measured throughput for this backbone and size.
-    expect(after.stages[1].throughput.basis).to.equal('measured');
+    expect(after.tasks[1].throughput.basis).to.equal('measured');
     const second = await runExperimentFile(file, { resultsDir: results, workers: 1, backend: 'wasm' });
     expect(second.ran).to.equal(4);
     expect(second.skipped).to.equal(4);

@@ -8,7 +8,8 @@ import { basename, join, relative, resolve } from 'node:path';
 import { STORE_VERSION, StageConfig, ComponentRef, parseRecord, sourceRecordSchema, stableHash } from '@medtransfer/core';
 import { needsPretrained } from '@medtransfer/zoo';
 import { PROJECT_VERSION, Plan, PlannedTrial, SOURCE_SEED, backboneId } from './plan';
-import { Task, createContext, listTasks } from './stages';
+import { TaskContext, createContext } from './context';
+import { SourceTask, TrialTask, listTasks } from './tasks';
 import { CONFIG_FILE, SOURCE_FILE, SUMMARY_FILE, readJson, readStoredTrial, writeJsonAtomic } from './store';
 
 /** A stage as store version 1 keyed it: only `training.checkpointEvery` left out. */
@@ -37,7 +38,7 @@ export function legacyTrialKey(trial: PlannedTrial, datasetFingerprint: string, 
 
 export interface UpgradeOutcome {
   experimentDir: string;
-  /** Stage folders re-keyed (relative to the experiment folder). */
+  /** Task folders re-keyed (relative to the experiment folder). */
   upgraded: string[];
   /** Already written by the current store version. */
   current: number;
@@ -45,16 +46,13 @@ export interface UpgradeOutcome {
   kept: { dir: string; why: string }[];
 }
 
-type SourceTask = Extract<Task, { kind: 'source' }>;
-type TrialTask = Extract<Task, { kind: 'trial' }>;
-
 /** Re-keys the version 1 results of `plan` in `resultsDir` that check out; see the file comment. */
 export async function upgradeStore(plan: Plan, resultsDir: string): Promise<UpgradeOutcome> {
   const experimentDir = resolve(resultsDir, plan.config.name);
   const ctx = await createContext(plan, experimentDir, 'upgrade', { batches: false });
   const tasks = listTasks(ctx);
   const out: UpgradeOutcome = { experimentDir, upgraded: [], current: 0, kept: [] };
-  // the version 1 folder name of each source stage → its task
+  // the version 1 folder name of each source task → the task
   const sourceByOldName = new Map<string, SourceTask>();
   for (const task of tasks) {
     if (task.kind !== 'source' || !ctx.source) continue;
@@ -66,7 +64,7 @@ export async function upgradeStore(plan: Plan, resultsDir: string): Promise<Upgr
   return out;
 }
 
-function externalOf(ctx: Awaited<ReturnType<typeof createContext>>, task: TrialTask): string | undefined {
+function externalOf(ctx: TaskContext, task: TrialTask): string | undefined {
   const external = needsPretrained(task.trial.strategy) && task.trial.weights ? ctx.weights.get(backboneId(task.trial.backbone)) : undefined;
   return external ? `weights ${external.spec.kind} ${external.fingerprint}` : undefined;
 }

@@ -11,7 +11,9 @@ import { ConfigIssuesError, parseExperimentYaml, setLogSink } from '@medtransfer
 import { selectBackend } from '@medtransfer/engine';
 import { type SavedLayersModel, WeightShapeError, createModel, kerasLayers, saveLayersArtifacts, writeKerasH5 } from '@medtransfer/zoo';
 import { planExperiment } from './plan';
-import { createContext, executeTask, listTasks } from './stages';
+import { createContext } from './context';
+import { executeTask } from './execute';
+import { listTasks } from './tasks';
 import { finishedResult } from './store';
 
 const experiment = (weights: string, init = '[scratch, pretrained, { slim: { keep: 2, filters: 8 } }]') => `

@@ -1,4 +1,4 @@
-// A worker process of the runner (pool.ts): loads the experiment once, then runs the stages its
+// A worker process of the runner (pool.ts): loads the experiment once, then runs the tasks its
 // parent sends, each under its lock (claim.ts), forwarding progress events and the outcome.
 import { resolve } from 'node:path';
 import { ExperimentConfig } from '@medtransfer/core';
@@ -6,9 +6,10 @@ import { selectBackend, tfjsUsable } from '@medtransfer/engine';
 import { runTaskLocked } from './claim';
 import { loadPlan } from './experiment';
 import type { FromWorker, ToWorker } from './pool';
-import { StageContext, Task, createContext, listTasks } from './stages';
+import { TaskContext, createContext } from './context';
+import { Task, listTasks } from './tasks';
 
-let ctx: StageContext | undefined;
+let ctx: TaskContext | undefined;
 let tasks: Task[] = [];
 let force = false;
 
@@ -37,7 +38,7 @@ process.on('message', (msg: ToWorker) => {
     const outcome = await runTaskLocked(ctx, task, tasks.length, (event) => send({ type: 'event', event }), { force });
     if (tfjsUsable()) return send({ type: 'outcome', index: msg.index, outcome });
     // the wasm heap ran out (failed.json says so): this process's tfjs is unusable, so it exits
-    // once the parent has the outcome, and the pool starts a fresh worker for the stages left
+    // once the parent has the outcome, and the pool starts a fresh worker for the tasks left
     process.send?.({ type: 'outcome', index: msg.index, outcome, retire: true } satisfies FromWorker, () => process.exit(0));
   })();
 });

@@ -1,0 +1,57 @@
+// What a process loads once before it lists or runs tasks: the external weights (`params.weights`)
+// with their fingerprints, then the stages' data, so bad inputs fail before anything trains.
+import { ConfigError, ConfigIssuesError, getLogger } from '@medtransfer/core';
+import { ExternalWeights, needsPretrained, readWeightSource } from '@medtransfer/zoo';
+import { Plan, backboneId } from './plan';
+import { StageData, StageDataCache, loadStageData, targetFor } from './stage-data';
+
+const log = getLogger('runner');
+
+export interface TaskContext extends StageDataCache {
+  plan: Plan;
+  experimentDir: string;
+  backend: string;
+  /** The target stage as the first trial uses it; `targetFor` gives each trial its own (imageSize, subset). */
+  target: StageData;
+  source?: StageData;
+  /** External weights (`params.weights`) by backbone id, read once per process. */
+  weights: Map<string, ExternalWeights>;
+}
+
+/**
+ * Reads every external weight source a pretrained trial uses (`params.weights`), once each, with
+ * its content fingerprint; a source that cannot be read is a ConfigError naming the field.
+ */
+async function readExternalWeights(plan: Plan): Promise<Map<string, ExternalWeights>> {
+  const out = new Map<string, ExternalWeights>();
+  const issues: ConfigError[] = [];
+  for (const trial of plan.trials) {
+    const id = backboneId(trial.backbone);
+    if (!trial.weights || !needsPretrained(trial.strategy) || out.has(id) || issues.some((e) => e.path.startsWith(trial.backbonePath))) continue;
+    try {
+      const read = await readWeightSource(trial.weights);
+      log.info(`${id}: pretrained weights from ${read.weights.source} (${read.weights.tensors.size} tensors, ${read.fingerprint.slice(0, 19)}…)`);
+      out.set(id, read);
+    } catch (err) {
+      if (err instanceof ConfigError || !(err instanceof Error)) throw err;
+      issues.push(new ConfigError(`${trial.backbonePath}.params.weights.path`, `cannot use these weights: ${err.message}`, plan.file));
+    }
+  }
+  if (issues.length) throw new ConfigIssuesError(plan.file, issues);
+  return out;
+}
+
+/**
+ * Reads the external weights and loads the datasets a plan needs (the source one only when some
+ * trial is pretrained from the source stage), so bad inputs fail before anything trains.
+ */
+export async function createContext(plan: Plan, experimentDir: string, backend: string, opts: { batches?: boolean } = {}): Promise<TaskContext> {
+  const { config } = plan;
+  const weights = await readExternalWeights(plan);
+  const source = plan.sourceBackbones.length && config.source ? loadStageData(config.source, 'source', false) : undefined;
+  const ctx: TaskContext = { plan, experimentDir, backend, source, weights, variants: new Map(), loaded: new Map(), target: undefined as unknown as StageData };
+  ctx.target = plan.trials.length ? targetFor(ctx, plan.trials[0]) : loadStageData(config.target, 'target', true);
+  // Build the first trial's batches now, so transform errors name their field before anything trains.
+  if (opts.batches !== false) void [ctx.target.batches, source?.batches];
+  return ctx;
+}
