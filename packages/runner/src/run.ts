@@ -63,7 +63,7 @@ export interface RunOutcome {
   workers: number;
   /** Every finished trial of the plan in the store (also those finished earlier or by other runners). */
   results: TrialResult[];
-  /** Trials of the plan in the store when the report was written (0 without a report: see `results`). */
+  /** Trials the plan describes (the report is partial while `results` holds fewer). */
   planned: number;
   /** Planned trials whose stored records were damaged when the report was written. */
   damaged: StoreProblem[];
