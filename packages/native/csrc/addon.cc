@@ -1,9 +1,15 @@
 // Node-API entry points of the medtransfer native kernels. Every function takes Float32Arrays
 // (inputs and a preallocated output) plus an Int32Array geometry; shapes are checked by the caller.
+// A C++ exception (from this thread or a pool worker) becomes a JavaScript Error, see guarded().
 #include <node_api.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <new>
+#include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "batchnorm.h"
 #include "conv.h"
@@ -346,6 +352,33 @@ napi_value Relu6Grad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// _throwInPool(message): for the tests only. Runs a pool job whose first task on a worker thread
+// throws std::runtime_error (on the calling thread when the pool has no workers); the calling
+// thread's tasks wait for that, so the exception really starts on a worker.
+napi_value ThrowInPool(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!getArgs(env, info, a, 1)) return nullptr;
+  char buf[256];
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, a.argv[0], buf, sizeof buf, &len) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "argument 0 must be a string");
+    return nullptr;
+  }
+  const std::string message(buf, len);
+  mt::ThreadPool& pool = mt::ThreadPool::get();
+  const bool workers = pool.size() > 1;
+  std::atomic<bool> thrown{false};
+  pool.run(pool.size() * 4, [&](int, int thread) {
+    if (thread != 0 || !workers) {
+      if (!thrown.exchange(true)) throw std::runtime_error(message + " (pool thread " + std::to_string(thread) + ")");
+      return;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!thrown.load() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  });
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, isa, threads;
   napi_create_object(env, &obj);
@@ -356,24 +389,53 @@ napi_value Info(napi_env env, napi_callback_info) {
   return obj;
 }
 
+// Runs the entry point F and turns a C++ exception escaping it (its own, or one a pool worker
+// threw, which ThreadPool::run rethrows here) into a JavaScript Error prefixed with the function's
+// name; an exception must not cross into Node, which would terminate the process.
+template <napi_value (*F)(napi_env, napi_callback_info)>
+napi_value guarded(napi_env env, napi_callback_info info) {
+  std::string error;
+  try {
+    return F(env, info);
+  } catch (const std::bad_alloc&) {
+    error = "out of memory (std::bad_alloc)";
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "unknown C++ exception";
+  }
+  void* name = nullptr;
+  napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &name);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, nullptr, (static_cast<const char*>(name) + std::string(": ") + error).c_str());
+  return nullptr;
+}
+
+// A property of the exports: the function `name`, its name also passed as the callback's data.
+napi_property_descriptor entry(const char* name, napi_callback fn) {
+  return {name, nullptr, fn, nullptr, nullptr, nullptr, napi_default, const_cast<char*>(name)};
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
-      {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"depthwiseConv2d", nullptr, DepthwiseConv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"depthwiseConv2dBackpropInput", nullptr, DepthwiseConv2dBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"depthwiseConv2dBackpropFilter", nullptr, DepthwiseConv2dBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"reduceOuter", nullptr, ReduceOuter, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"relu6Grad", nullptr, Relu6Grad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      entry("conv2d", guarded<Conv2d>),
+      entry("conv2dBackpropInput", guarded<Conv2dBackpropInput>),
+      entry("conv2dBackpropFilter", guarded<Conv2dBackpropFilter>),
+      entry("depthwiseConv2d", guarded<DepthwiseConv2d>),
+      entry("depthwiseConv2dBackpropInput", guarded<DepthwiseConv2dBackpropInput>),
+      entry("depthwiseConv2dBackpropFilter", guarded<DepthwiseConv2dBackpropFilter>),
+      entry("maxPool", guarded<MaxPool>),
+      entry("maxPoolGrad", guarded<MaxPoolGrad>),
+      entry("matMul", guarded<MatMul>),
+      entry("reduceOuter", guarded<ReduceOuter>),
+      entry("relu6Grad", guarded<Relu6Grad>),
+      entry("binary", guarded<Binary>),
+      entry("batchNormTrain", guarded<BatchNormTrain>),
+      entry("batchNormGrad", guarded<BatchNormGrad>),
+      entry("adam", guarded<Adam>),
+      entry("info", guarded<Info>),
+      entry("_throwInPool", guarded<ThrowInPool>),
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -1,5 +1,5 @@
 // Depthwise convolutions as direct loops over window taps, vectorised over the channels (the
-// inner NHWC axis: simple channel loops the compiler turns into AVX-512/AVX2), threads over
+// inner NHWC axis: simple channel loops the compiler vectorises for the target), threads over
 // output rows (forward, filter gradient) or input rows (input gradient, gathered so every dx
 // element is written once by one thread). Every result is independent of thread scheduling.
 #include "depthwise.h"
@@ -42,9 +42,10 @@ int taskCount(long rows) {
   return static_cast<int>(std::max<long>(1, std::min<long>(rows, ThreadPool::get().size() * 4L)));
 }
 
-// Channel blocks for multiplier 1: a block's sums are held in vector registers (GCC vector
-// types: one AVX-512 register, two AVX2 ones) across the window taps, or for the filter gradient
-// across an output row, instead of going through memory; a rest of < 16 channels runs scalar.
+// Channel blocks for multiplier 1: a block's sums are held in vector registers (GCC/clang vector
+// types, portable: one AVX-512 register, two AVX2 ones, four SSE or NEON ones) across the window
+// taps, or for the filter gradient across an output row, instead of going through memory; a rest
+// of < 16 channels runs scalar.
 typedef float v16 __attribute__((vector_size(64)));
 constexpr long kBlock = 64;
 

@@ -1,8 +1,11 @@
 // GEMM: Goto-style blocking (KC × NC panel of B shared, MC × KC blocks of A per task) around an
-// MR × NR register micro-kernel written with AVX-512 / AVX2 intrinsics, or plain C++.
+// MR × NR register micro-kernel written with AVX-512 / AVX2 intrinsics, or portable C++ vector
+// types (any CPU).
 #include "gemm.h"
 
+#if defined(MT_ISA_AVX512) || defined(MT_ISA_AVX2)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -19,7 +22,7 @@ constexpr int NC = NR * 64;
 
 // acc = Σ_p a[p] ⊗ b[p] over kc; then C (+)= acc for the valid mr × nr corner.
 void microKernel(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr, bool accumulate) {
-#if defined(__AVX512F__)
+#if defined(MT_ISA_AVX512)
   __m512 acc[MR][2];
 #pragma GCC unroll 12
   for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
@@ -51,7 +54,7 @@ void microKernel(int kc, const float* a, const float* b, float* c, long ldc, int
     _mm512_store_ps(tile + r * NR, acc[r][0]);
     _mm512_store_ps(tile + r * NR + 16, acc[r][1]);
   }
-#elif defined(__AVX2__) && defined(__FMA__)
+#elif defined(MT_ISA_AVX2)
   __m256 acc[MR][2];
 #pragma GCC unroll 6
   for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
@@ -71,12 +74,24 @@ void microKernel(int kc, const float* a, const float* b, float* c, long ldc, int
     _mm256_store_ps(tile + r * NR + 8, acc[r][1]);
   }
 #else
-  float tile[MR * NR] = {0};
+  // Portable: GCC/clang vector types of 4 floats (one SSE or NEON register), so the MR × NR sums
+  // stay in registers across the depth (as plain arrays the compiler kept them in memory).
+  typedef float v4 __attribute__((vector_size(16)));
+  constexpr int NV = NR / 4;
+  v4 acc[MR][NV] = {};
   for (int p = 0; p < kc; p++) {
-    for (int r = 0; r < MR; r++)
-      for (int j = 0; j < NR; j++) tile[r * NR + j] += a[r * kc + p] * b[j];
+    v4 bv[NV];
+    std::memcpy(bv, b, sizeof bv);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++) {
+      const v4 av = v4{} + a[r * kc + p];
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; j++) acc[r][j] += av * bv[j];
+    }
     b += NR;
   }
+  float tile[MR * NR];
+  std::memcpy(tile, acc, sizeof tile);
 #endif
   for (int r = 0; r < mr; r++) {
     float* cr = c + r * ldc;

@@ -2,18 +2,20 @@
 // convolutions can pack straight from the image (implicit im2col) instead of a column buffer.
 #pragma once
 
+#include "isa.h"
+
 namespace mt {
 
 // Register-tile size of the micro-kernel for the instruction set this file was compiled for.
-#if defined(__AVX512F__)
+#if defined(MT_ISA_AVX512)
 constexpr int MR = 12, NR = 32;
 constexpr const char* kIsa = "avx512";
-#elif defined(__AVX2__) && defined(__FMA__)
+#elif defined(MT_ISA_AVX2)
 constexpr int MR = 6, NR = 16;
 constexpr const char* kIsa = "avx2";
 #else
-constexpr int MR = 4, NR = 8;
-constexpr const char* kIsa = "scalar";
+constexpr int MR = 6, NR = 8;  // 12 four-float sums + 3: fits SSE's 16 registers
+constexpr const char* kIsa = "generic";
 #endif
 
 // Packs rows [i0, i0+mc) × depth [p0, p0+kc) of A into slivers of MR rows, each sliver row-major

@@ -2,6 +2,8 @@
 #include "thread-pool.h"
 
 #include <cstdlib>
+#include <system_error>
+#include <utility>
 
 namespace mt {
 
@@ -10,7 +12,12 @@ thread_local bool insideJob = false;
 }
 
 ThreadPool::ThreadPool(int threads) {
-  for (int i = 1; i < threads; i++) workers_.emplace_back([this, i] { workerLoop(i); });
+  // When the system refuses a thread, run with those already started: a constructor that threw
+  // would leave them joinable, and destroying a joinable std::thread ends the process.
+  try {
+    for (int i = 1; i < threads; i++) workers_.emplace_back([this, i] { workerLoop(i); });
+  } catch (const std::system_error&) {
+  }
 }
 
 ThreadPool::~ThreadPool() {
@@ -24,7 +31,15 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::drain(int thread) {
   insideJob = true;
-  for (int t; (t = next_.fetch_add(1)) < jobSize_;) (*job_)(t, thread);
+  for (int t; (t = next_.fetch_add(1)) < jobSize_;) {
+    try {
+      (*job_)(t, thread);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!error_) error_ = std::current_exception();
+      next_.store(jobSize_);  // skip the tasks nobody has started; their results are void anyway
+    }
+  }
   insideJob = false;
 }
 
@@ -56,6 +71,7 @@ void ThreadPool::run(int n, const std::function<void(int, int)>& fn) {
     job_ = &fn;
     jobSize_ = n;
     next_.store(0);
+    error_ = nullptr;
     busy_ = static_cast<int>(workers_.size());
     generation_++;
   }
@@ -64,6 +80,8 @@ void ThreadPool::run(int n, const std::function<void(int, int)>& fn) {
   std::unique_lock<std::mutex> lock(mu_);
   done_.wait(lock, [&] { return busy_ == 0; });
   job_ = nullptr;
+  // Only now, with no worker still inside fn (which lives on the caller's stack).
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 ThreadPool& ThreadPool::get() {

@@ -4,7 +4,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The addon's functions. Geometry: Int32Array [n,h,w,c, kh,kw, sh,sw, dh,dw, pt,pl, oh,ow,co]. */
+/**
+ * The addon's functions. Geometry: Int32Array [n,h,w,c, kh,kw, sh,sw, dh,dw, pt,pl, oh,ow,co].
+ * Wrong argument types throw a TypeError, inconsistent sizes a RangeError, and a failure inside
+ * the C++ (out of memory, on the calling thread or a pool worker) an Error `"<function>: <what>"`.
+ */
 export interface NativeKernels {
   conv2d(geom: Int32Array, x: Float32Array, w: Float32Array, y: Float32Array, bias: Float32Array | null, activation: number): void;
   conv2dBackpropInput(geom: Int32Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
@@ -39,9 +43,22 @@ export interface NativeKernels {
    * (decoupled: w·factor, 1 = none)], each rounded to float32 as an element-wise version would.
    */
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, w2: Float32Array, m2: Float32Array, v2: Float32Array, params: Float64Array): void;
-  /** Instruction set compiled for (`avx512`, `avx2`, `scalar`) and worker threads in use. */
-  info(): { isa: string; threads: number };
+  /** Instruction set compiled for (see `NativeIsa`) and worker threads in use. */
+  info(): { isa: NativeIsa; threads: number };
+  /**
+   * TEST ONLY, not a kernel: runs a pool job whose first task on a worker thread throws a C++
+   * exception with `message`, which must come back as a JavaScript `Error`
+   * ("_throwInPool: <message> (pool thread <i>)") instead of ending the process.
+   */
+  _throwInPool(message: string): void;
 }
+
+/**
+ * What the addon was compiled for: AVX-512 or AVX2 + FMA intrinsics (x86-64 built with
+ * -march=native on such a CPU), or `generic`, portable C++ (other CPUs such as arm64, x86-64
+ * without AVX2, or a build with MEDTRANSFER_NATIVE_ISA=generic).
+ */
+export type NativeIsa = 'avx512' | 'avx2' | 'generic';
 
 /** Activation codes understood by `conv2d`. */
 export const nativeActivations = { linear: 0, relu: 1, relu6: 2 } as const;
