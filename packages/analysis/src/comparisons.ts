@@ -64,7 +64,7 @@ function byGroupAndInit(rows: readonly TrialRow[]): { key: GroupKey; inits: Map<
 }
 
 function testValue(r: TrialRow, metric: CurveMetric): number | null {
-  return metric === 'auc' ? r.test_auc : r.test_acc;
+  return r[`test_${metric}`] ?? null;
 }
 
 /** Mean, sd and CI of the test metric over seeds, per dataset × backbone × fraction × init. */

@@ -33,7 +33,7 @@ describe('analysis/convergence: stepsToThreshold', () => {
   });
 
   it('rejects an unknown metric or a non-numeric threshold with a clear message', () => {
-    expect(() => stepsToThreshold(makeCurve([0.5]), 'f1' as never, 0.5)).to.throw(/metric "f1".*"auc", "acc"/);
+    expect(() => stepsToThreshold(makeCurve([0.5]), 'aucc', 0.5)).to.throw(/stepsToThreshold: unknown metric "aucc"; did you mean .*"auc"\? Valid metric names: acc, auc/);
     expect(() => stepsToThreshold(makeCurve([0.5]), 'auc', Number.NaN)).to.throw(/threshold .* not a finite number/);
   });
 });

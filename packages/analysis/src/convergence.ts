@@ -13,8 +13,8 @@ export interface ThresholdCrossing {
 }
 
 /**
- * The first curve point whose validation `metric` is ≥ `threshold` (equality counts as reached;
- * points whose metric is not finite are skipped). Returns nulls when no point reaches it: the
+ * The first curve point whose validation `metric` reaches `threshold` (≥ it; ≤ it for a
+ * lower-is-better metric; equality counts; points whose metric is not finite are skipped). Returns nulls when no point reaches it: the
  * run is censored, not "infinitely slow".
  */
 export function stepsToThreshold(curve: readonly CurvePoint[], metric: CurveMetric, threshold: number): ThresholdCrossing {

@@ -1,10 +1,11 @@
 // Figures with confidence intervals: final test metric per backbone × init, learning curves with
 // a CI band per init, and convergence speed-up against the training-data fraction.
+import { metrics } from '@medtransfer/core';
 import type { TrialResult } from '@medtransfer/core';
 import { groupStats, speedupTable } from './comparisons';
 import { FIGURE_HEIGHT, FIGURE_WIDTH, OKABE_ITO, figureConfig } from './figure-style';
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from './figures';
-import { checkMetricOptions, metricLabel, type CurveMetric } from './metric';
+import { checkMetricOptions, metricLabel, metricTitle, thresholdText, type CurveMetric } from './metric';
 import { mean, tInterval } from './stats/describe';
 import { MedtransferError } from '@medtransfer/core';
 import { compareInits, curveRows, dataFraction, requireResults } from './tables';
@@ -84,9 +85,10 @@ export interface CurveCiRow {
 }
 
 export function curveIntervals(results: readonly TrialResult[], metric: CurveMetric, level = 0.95): CurveCiRow[] {
+  const range = metrics.get(metric).range;
   const groups = new Map<string, { backbone: string; init: string; step: number; values: number[] }>();
   for (const r of curveRows(results)) {
-    const v = metric === 'auc' ? r.val_auc : r.val_acc;
+    const v = r[`val_${metric}`];
     if (v === null) continue;
     const id = `${r.backbone}\u0000${r.init}\u0000${r.step}`;
     if (!groups.has(id)) groups.set(id, { backbone: r.backbone, init: r.init, step: r.step, values: [] });
@@ -96,8 +98,8 @@ export function curveIntervals(results: readonly TrialResult[], metric: CurveMet
     .map(({ values, ...k }) => {
       const m = mean(values);
       const [lo, hi] = values.length > 1 ? tInterval(values, level) : [m, m];
-      // AUC and accuracy live in [0, 1]; a t-interval from few seeds can overshoot, so clip it.
-      return { ...k, mean: m, lo: Math.max(0, lo), hi: Math.min(1, hi), n: values.length };
+      // a t-interval from few seeds can overshoot the metric's range ([0, 1] for AUC), so clip it
+      return { ...k, mean: m, lo: Math.max(range[0], lo), hi: Math.min(range[1], hi), n: values.length };
     })
     .sort((a, b) => (a.backbone < b.backbone ? -1 : a.backbone > b.backbone ? 1 : compareInits(a.init, b.init) || a.step - b.step));
 }
@@ -120,7 +122,7 @@ export function learningCurveCiSpec(results: readonly TrialResult[], opts: Curve
   const data = curveIntervals(results, opts.metric, level);
   const inits = [...new Set(data.map((d) => d.init))].sort(compareInits);
   const backbones = [...new Set(data.map((d) => d.backbone))].sort();
-  const yTitle = `validation ${opts.metric === 'auc' ? 'AUC' : 'accuracy'}`;
+  const yTitle = `validation ${metricTitle(opts.metric)}`;
   const x = { field: 'step', type: 'quantitative', title: 'training step (batch updates)', scale: { zero: true }, axis: { tickCount: 6 } };
   const yScale = { zero: false, nice: true };
   const layers: VegaLiteSpec[] = [
@@ -201,7 +203,7 @@ export function speedupSpec(results: readonly TrialResult[], opts: SpeedupFigure
     $schema: VEGA_LITE_SCHEMA,
     title: {
       text: opts.title ?? 'Convergence speed-up over scratch',
-      subtitle: `steps until val ${metricLabel(opts.metric)} ≥ ${opts.threshold}: scratch ÷ init · bars: ${levelPct(level)} bootstrap CI · hollow: censored runs`,
+      subtitle: `steps until ${thresholdText(opts.metric, opts.threshold)}: scratch ÷ init · bars: ${levelPct(level)} bootstrap CI · hollow: censored runs`,
     },
     data: { values: data },
     facet: { field: 'init', type: 'nominal', title: null, sort: inits, header: { labelFontSize: 13 } },

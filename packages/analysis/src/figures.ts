@@ -3,7 +3,7 @@
 import * as aq from 'arquero';
 import type { TrialResult } from '@medtransfer/core';
 import { DASHES, FIGURE_HEIGHT, FIGURE_WIDTH, OKABE_ITO, figureConfig } from './figure-style';
-import { checkMetricOptions, type CurveMetric } from './metric';
+import { checkMetricOptions, metricTitle, type CurveMetric } from './metric';
 import { compareInits, curveRows, initRank, requireResults } from './tables';
 
 /** A vega-lite spec as plain JSON (kept loose so specs can be restyled and saved as-is). */
@@ -31,7 +31,7 @@ export interface CurveBandRow {
 
 /** Mean, min and max of the validation metric over seeds, per backbone × init × step. */
 export function curveBands(results: readonly TrialResult[], metric: CurveMetric): CurveBandRow[] {
-  const field = metric === 'auc' ? 'val_auc' : 'val_acc';
+  const field = `val_${metric}`;
   const { op } = aq;
   return aq
     .from(curveRows(results))
@@ -53,10 +53,9 @@ export function learningCurveSpec(results: readonly TrialResult[], opts: Learnin
   const data = curveBands(results, opts.metric);
   const backbones = [...new Set(data.map((d) => d.backbone))].sort();
   const inits = [...new Set(data.map((d) => d.init))].sort(compareInits);
-  const metricName = opts.metric === 'auc' ? 'AUC' : 'accuracy';
   // Axis titles stay short: headless rendering estimates text width, and a long rotated title
   // is padded as if it were even longer.
-  const yTitle = `validation ${metricName}`;
+  const yTitle = `validation ${metricTitle(opts.metric)}`;
 
   const x = { field: 'step', type: 'quantitative', title: 'training step (batch updates)', scale: { zero: true }, axis: { tickCount: 8 } };
   const yScale = { zero: false, nice: true };
@@ -117,7 +116,7 @@ export function learningCurveSpec(results: readonly TrialResult[], opts: Learnin
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: {
-      text: opts.title ?? `Validation ${metricName} during training`,
+      text: opts.title ?? `Validation ${metricTitle(opts.metric)} during training`,
       subtitle: `line: mean over seeds · band: min–max over seeds${opts.threshold !== undefined ? ` · dashed rule: threshold ${opts.threshold}` : ''}`,
     },
     width: FIGURE_WIDTH,

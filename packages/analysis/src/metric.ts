@@ -1,39 +1,52 @@
-// Which validation/test metric an analysis looks at, and the check that the choice is valid.
-import { MedtransferError } from '@medtransfer/core';
+// Which validation/test metric an analysis looks at — any metric registered in core — and the
+// check that the choice is valid.
+import { MedtransferError, metricOf, metrics, unknownNameMessage, validationValue } from '@medtransfer/core';
 import type { CurvePoint, Metrics } from '@medtransfer/core';
 
-/** The metrics every trial records on its curve and on the test split. */
-export type CurveMetric = 'auc' | 'acc';
+/** A registered metric name (`auc`, `acc`, `kappa`, …): every trial records it on its curve and on the test split where its task defines it. */
+export type CurveMetric = string;
 
-export const CURVE_METRICS: readonly CurveMetric[] = ['auc', 'acc'];
+/** The registered metric names. */
+export function curveMetrics(): string[] {
+  return metrics.names();
+}
 
-/** Human-readable name, as used in table headers and axis titles. */
+/** Short name, as used in table headers and thresholds (`AUC`, `ACC`). */
 export function metricLabel(metric: CurveMetric): string {
-  return metric === 'auc' ? 'AUC' : 'ACC';
+  return metrics.get(metric).label;
 }
 
-/** The validation value of `metric` at one curve point. */
+/** Name in axis titles (`AUC`, `accuracy`). */
+export function metricTitle(metric: CurveMetric): string {
+  const spec = metrics.get(metric);
+  return spec.title ?? spec.label;
+}
+
+/** `val AUC ≥ 0.8`: what reaching the threshold means (≤ for a lower-is-better metric). */
+export function thresholdText(metric: CurveMetric, threshold: number | string): string {
+  return `val ${metricLabel(metric)} ${metrics.get(metric).higherIsBetter ? '≥' : '≤'} ${threshold}`;
+}
+
+/** The validation value of `metric` at one curve point (NaN where the point has none). */
 export function curveValue(point: CurvePoint, metric: CurveMetric): number {
-  return metric === 'auc' ? point.valAuc : point.valAcc;
+  return validationValue(point, metric);
 }
 
-export function metricValue(metrics: Metrics, metric: CurveMetric): number {
-  return metric === 'auc' ? metrics.auc : metrics.acc;
+export function metricValue(m: Metrics, metric: CurveMetric): number {
+  return metricOf(m, metric);
 }
 
 /**
  * Checks options that may come from a config file or a CLI flag, so a typo fails with a clear
- * message instead of an empty table.
+ * message ("did you mean …") instead of an empty table.
  */
 export function checkMetricOptions(opts: { metric: unknown; threshold?: unknown }, where = 'analysis'): void {
-  if (!CURVE_METRICS.includes(opts.metric as CurveMetric)) {
-    throw new MedtransferError(
-      `${where}: metric ${JSON.stringify(opts.metric)} is not supported; use one of ${CURVE_METRICS.map((m) => `"${m}"`).join(', ')}.`,
-    );
+  if (typeof opts.metric !== 'string' || !metrics.has(opts.metric)) {
+    throw new MedtransferError(`${where}: ${unknownNameMessage('metric', String(opts.metric), metrics.names())}`);
   }
   if (opts.threshold !== undefined && (typeof opts.threshold !== 'number' || !Number.isFinite(opts.threshold))) {
     throw new MedtransferError(
-      `${where}: threshold ${JSON.stringify(opts.threshold)} is not a finite number; give the validation ${metricLabel(opts.metric as CurveMetric)} to reach, e.g. 0.9.`,
+      `${where}: threshold ${JSON.stringify(opts.threshold)} is not a finite number; give the validation ${metricLabel(opts.metric)} to reach, e.g. 0.9.`,
     );
   }
 }

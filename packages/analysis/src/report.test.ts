@@ -64,11 +64,11 @@ describe('analysis/report: writeReport', () => {
     const out = path.join(dir, 'bad');
     let err: unknown;
     try {
-      await writeReport(fixtureResults(), out, { experiment: 'x', metric: 'f1' as never, threshold: 0.8 });
+      await writeReport(fixtureResults(), out, { experiment: 'x', metric: 'auc-roc', threshold: 0.8 });
     } catch (e) {
       err = e;
     }
-    expect(String(err)).to.match(/metric "f1" is not supported/);
+    expect(String(err)).to.match(/writeReport: unknown metric "auc-roc"; did you mean "auc"\?/);
     expect(fs.existsSync(out)).to.equal(false);
   });
 

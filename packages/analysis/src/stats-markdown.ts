@@ -2,7 +2,7 @@
 // effect sizes and adjusted p-values, and convergence speed-up.
 import type { GroupStatsRow, PairedComparisonRow, SpeedupRow } from './comparisons';
 import { fmtNumber, markdownTable, type Align } from './format';
-import { metricLabel, type CurveMetric } from './metric';
+import { metricLabel, thresholdText, type CurveMetric } from './metric';
 
 function fmtP(p: number | null): string {
   if (p === null || !Number.isFinite(p)) return '—';
@@ -83,7 +83,7 @@ export function statisticsMarkdown(input: StatisticsMarkdownInput): string {
     out.push(
       `## Convergence speed-up over ${s[0].baseline}`,
       '',
-      `Mean steps until val ${m} ≥ ${input.threshold} of ${s[0].baseline} divided by that of the init (> 1: the init converges faster), with a 95 % bootstrap interval (runs resampled within each init, 2000 resamples, fixed seed). A run that never reached the threshold is counted at the number of steps it trained — a lower bound on its true time — so the estimate is marked "≥" when only ${s[0].baseline} runs were censored (the true speed-up is at least this), "≤" when only the init's were, and "?" when both were.`,
+      `Mean steps until ${thresholdText(input.metric, input.threshold)} of ${s[0].baseline} divided by that of the init (> 1: the init converges faster), with a 95 % bootstrap interval (runs resampled within each init, 2000 resamples, fixed seed). A run that never reached the threshold is counted at the number of steps it trained — a lower bound on its true time — so the estimate is marked "≥" when only ${s[0].baseline} runs were censored (the true speed-up is at least this), "≤" when only the init's were, and "?" when both were.`,
       '',
       markdownTable(
         [...id.headers, 'init', 'speed-up', '95 % CI', `censored ${s[0].baseline}`, 'censored init'],

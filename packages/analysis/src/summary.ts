@@ -4,7 +4,7 @@ import * as aq from 'arquero';
 import { getLogger } from '@medtransfer/core';
 import type { TrialResult } from '@medtransfer/core';
 import { fmtDelta, fmtMeanStd, fmtNumber, markdownTable, type Align } from './format';
-import { checkMetricOptions, metricLabel, type CurveMetric } from './metric';
+import { checkMetricOptions, metricLabel, thresholdText, type CurveMetric } from './metric';
 import { dataFraction, finiteOrNull, initRank, requireResults, trialRows, type Table } from './tables';
 
 const log = getLogger('analysis');
@@ -122,7 +122,7 @@ export function summaryMarkdown(table: Table, opts: SummaryMarkdownOptions): str
   const datasets = [...new Set(rows.map((r) => r.dataset))];
   const showDataset = datasets.length > 1;
   const showFraction = new Set(rows.map((r) => r.fraction)).size > 1;
-  const stepsHeader = `steps to val ${m} ≥ ${opts.threshold}`;
+  const stepsHeader = `steps to ${thresholdText(opts.metric, opts.threshold)}`;
 
   const headers = [...(showDataset ? ['dataset'] : []), 'backbone', ...(showFraction ? ['data fraction'] : []), 'init', 'n', 'test AUC', 'test ACC', stepsHeader, 'Δ test AUC vs scratch'];
   const align: Align[] = [...(showDataset ? (['left'] as Align[]) : []), 'left', ...(showFraction ? (['right'] as Align[]) : []), 'left', 'right', 'right', 'right', 'right', 'right'];

@@ -1,8 +1,8 @@
 // Results as long tables (one row per trial, one row per curve point): the shape every summary
 // and figure starts from, so a new column is added here once and is then available everywhere.
 import * as aq from 'arquero';
-import { MedtransferError } from '@medtransfer/core';
-import type { TrialResult } from '@medtransfer/core';
+import { MedtransferError, metrics } from '@medtransfer/core';
+import type { MetricValues, Metrics, TrialResult } from '@medtransfer/core';
 import { areaUnderCurve, stepsToThreshold } from './convergence';
 import { checkMetricOptions, type CurveMetric } from './metric';
 
@@ -45,7 +45,9 @@ export interface TrialRow extends TrialIdentity {
   /** Null when the trial recorded a non-finite value. */
   test_auc: number | null;
   test_acc: number | null;
-  /** Steps until val metric ≥ threshold; null when never reached (censored). */
+  /** `test_<name>` for every registered metric: null when the trial did not record it (its task does not define it) or it is not finite. */
+  [metric: `test_${string}`]: number | null;
+  /** Steps until the val metric reached the threshold (≥; ≤ for a lower-is-better metric); null when never reached (censored). */
   steps: number | null;
   /** Mean validation metric over the curve's step range. */
   val_mean: number | null;
@@ -64,6 +66,8 @@ export interface CurveRow extends TrialIdentity {
   val_loss: number;
   val_auc: number | null;
   val_acc: number | null;
+  /** `val_<name>` for every registered metric (null where the point has none or it is not finite). */
+  [metric: `val_${string}`]: number | null;
   train_seconds: number;
 }
 
@@ -81,12 +85,21 @@ export function finiteOrNull(x: number | undefined | null): number | null {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
 }
 
+/** One column per registered metric, `<prefix><name>`, in registry order (every row has them all, so tables keep one shape). */
+function metricColumns<P extends string>(prefix: P, values: Metrics | MetricValues | undefined): Record<`${P}${string}`, number | null> & Record<`${P}auc` | `${P}acc`, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const name of metrics.names()) {
+    const v = values?.[name];
+    out[`${prefix}${name}`] = finiteOrNull(typeof v === 'number' ? v : null);
+  }
+  return out as Record<`${P}${string}`, number | null> & Record<`${P}auc` | `${P}acc`, number | null>;
+}
+
 export function trialRows(results: readonly TrialResult[], opts: { metric: CurveMetric; threshold: number }): TrialRow[] {
   checkMetricOptions(opts, 'trialsTable');
   return results.map(({ summary: s, curve }) => ({
     ...identity(s),
-    test_auc: finiteOrNull(s.test?.auc),
-    test_acc: finiteOrNull(s.test?.acc),
+    ...metricColumns('test_', s.test),
     steps: stepsToThreshold(curve ?? [], opts.metric, opts.threshold).steps,
     val_mean: areaUnderCurve(curve ?? [], opts.metric),
     trained_steps: s.steps,
@@ -112,8 +125,7 @@ export function curveRows(results: readonly TrialResult[]): CurveRow[] {
         images_seen: p.imagesSeen,
         train_loss: p.trainLoss,
         val_loss: p.valLoss,
-        val_auc: finiteOrNull(p.valAuc),
-        val_acc: finiteOrNull(p.valAcc),
+        ...metricColumns('val_', p.val),
         train_seconds: p.trainSeconds,
       });
     }

@@ -11,8 +11,7 @@ export function makeCurve(valAucs: number[], valAccs?: number[]): CurvePoint[] {
       imagesSeen: step * 32,
       trainLoss: 1 / (i + 2),
       valLoss: 1 / (i + 1.5),
-      valAuc: auc,
-      valAcc: valAccs ? valAccs[i] : auc - 0.1,
+      val: { auc, acc: valAccs ? valAccs[i] : auc - 0.1 },
       trainSeconds: step * 0.5,
     };
   });
@@ -39,7 +38,7 @@ export function makeResult(
       dataset,
       task: 'binary',
       test: { loss: 0.5, ...test },
-      finalVal: { loss: last.valLoss, auc: last.valAuc, acc: last.valAcc },
+      finalVal: { loss: last.valLoss, ...last.val },
       steps: last.step,
       imagesSeen: last.imagesSeen,
       trainSeconds: last.trainSeconds,

@@ -2,7 +2,7 @@
 // transfusion` (the Transfusion study's tables and figures from stored results).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MedtransferError, backendNames } from '@medtransfer/core';
+import { MedtransferError, backendNames, metrics } from '@medtransfer/core';
 import { SIMILARITY_METRICS, runSimilarity, writeTransfusionFigures, type SimilarityMetric } from '@medtransfer/runner';
 
 const SPLITS = ['test', 'val', 'train'] as const;
@@ -69,7 +69,7 @@ export function registerStudyCommands(program: Command): void {
     .description('the Transfusion study: model table, small-data table, convergence speed-up, transfusion-k curve, similarity by layer')
     .option('--results <dir>', 'result store root (searched for trial folders and similarity.json)', 'results')
     .option('--out <dir>', 'output folder (default: <results>/figures-transfusion)')
-    .option('--metric <name>', 'convergence metric for every trial: auc or acc (default: each trial\'s own, from its experiment\'s report)')
+    .option('--metric <name>', `convergence metric for every trial: ${metrics.names().join(', ')} (default: each trial\'s own, from its experiment\'s report)`)
     .option('--threshold <x>', 'convergence threshold for every trial (default: each trial\'s own; 0.8 where none is recorded)')
     .option('--no-png', 'skip the PNG renderings')
     .action(async (flags: FiguresFlags) => {
@@ -77,7 +77,7 @@ export function registerStudyCommands(program: Command): void {
       if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
         throw new MedtransferError(`--threshold: expected a number in [0, 1], received "${flags.threshold}"`);
       }
-      const metric = flags.metric === undefined ? undefined : oneOf(flags.metric, ['auc', 'acc'] as const, '--metric');
+      const metric = flags.metric === undefined ? undefined : metrics.get(flags.metric, '--metric').name;
       const out = flags.out ?? resolve(flags.results, 'figures-transfusion');
       const r = await writeTransfusionFigures(flags.results, out, { metric, threshold, png: flags.png });
       for (const d of r.damaged) process.stderr.write(`medtransfer: left out, damaged: ${d.message}\n`);

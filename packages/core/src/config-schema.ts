@@ -1,6 +1,8 @@
 // The experiment file's schema (zod, strict, defaults here) and the types drawn from it.
 // Registry names (backbones, datasets) are checked by the runner, which knows the registries.
 import { z } from 'zod';
+import { metrics } from './metrics';
+import { unknownNameMessage } from './suggest';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" and "-"');
 
@@ -17,7 +19,23 @@ export function normalizeComponent(ref: z.infer<typeof componentSchema>): Compon
 
 export const optimizerNames = ['adam', 'adamw', 'sgd'] as const;
 export const scheduleNames = ['constant', 'step', 'multistep', 'cosine'] as const;
-export const earlyStoppingMetrics = ['auc', 'acc', 'kappa', 'loss'] as const;
+/** Early stopping tracks any registered metric, or the validation loss. */
+export const earlyStoppingMetrics: readonly string[] = [...metrics.names(), 'loss'];
+
+/**
+ * A metric name: a registered metric (core/src/metrics) or one of `extra`. Unknown names fail
+ * with the nearest names at their config path; the JSON Schema lists the names registered when it is generated.
+ */
+function metricName(extra: readonly string[] = []) {
+  const valid = () => [...metrics.names(), ...extra];
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      if (!metrics.has(value) && !extra.includes(value)) ctx.addIssue({ code: 'custom', message: unknownNameMessage('metric', value, valid()) });
+    })
+    .meta({ enum: valid() });
+}
+
 export const backendNames = ['auto', 'node-gpu', 'node', 'native', 'wasm', 'cpu'] as const;
 export const initNames = ['scratch', 'pretrained', 'mean-var', 'gabor-conv1'] as const;
 
@@ -107,7 +125,7 @@ export const trainingSchema = z
      */
     earlyStopping: z
       .strictObject({
-        metric: z.enum(earlyStoppingMetrics).default('auc'),
+        metric: metricName(['loss']).default('auc'),
         patience: z.number().int().positive().optional(),
         minDelta: z.number().min(0).default(0),
       })
@@ -186,8 +204,8 @@ export const stageSchema = z.strictObject({
 });
 
 export const reportSchema = z.strictObject({
-  /** Validation metric and threshold for "steps to threshold" (Transfusion used AUC 0.91 on Retina). */
-  metric: z.enum(['auc', 'acc']).default('auc'),
+  /** Validation metric and threshold for "steps to threshold" (Transfusion used AUC 0.91 on Retina): any registered metric. */
+  metric: metricName().default('auc'),
   threshold: z.number().min(0).max(1).default(0.8),
   /** Also a relative threshold: `fraction` of the run's `final` or `best` validation value. */
   relative: z.strictObject({ fraction: z.number().gt(0).max(1), of: z.enum(['final', 'best']).default('final') }).optional(),

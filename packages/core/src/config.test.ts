@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ConfigError } from './errors';
-import { ConfigIssuesError, experimentJsonSchema, normalizeComponent, parseExperimentYaml } from './config';
+import { ConfigIssuesError, earlyStoppingMetrics, experimentJsonSchema, normalizeComponent, parseExperimentYaml } from './config';
+import { metrics } from './metrics';
 
 const valid = `
 name: demo
@@ -123,11 +124,27 @@ ${report}`;
     expect(parseExperimentYaml(withTarget('{ steps: 10, optimizer: { name: sgd, schedule: cosine, nesterov: true } }')).target.training.optimizer.schedule).to.equal('cosine');
   });
 
+  it('takes any registered metric for report.metric and earlyStopping.metric (loss too), with "did you mean" at the path', () => {
+    for (const name of metrics.names()) {
+      const cfg = parseExperimentYaml(withTarget(`{ steps: 10, earlyStopping: { metric: ${name} } }`, `report: { metric: ${name}, threshold: 0.5 }`));
+      expect([cfg.report.metric, cfg.target.training.earlyStopping?.metric]).to.deep.equal([name, name]);
+    }
+    expect(parseExperimentYaml(withTarget('{ steps: 10, earlyStopping: { metric: loss } }')).target.training.earlyStopping?.metric).to.equal('loss');
+    const [e] = issuesOf(withTarget('{ steps: 10 }', 'report: { metric: aucc }'));
+    expect(e.path).to.equal('report.metric');
+    expect(e.message).to.contain('report.metric: unknown metric "aucc"; did you mean "acc" or "auc"? Valid metric names: ');
+    expect(issuesOf(withTarget('{ steps: 10 }', 'report: { metric: loss }'))[0].message).to.match(/report\.metric: unknown metric "loss"/);
+    // the JSON Schema lists the registered names
+    const schema = JSON.stringify(experimentJsonSchema());
+    expect(schema).to.contain(JSON.stringify({ default: 'auc', type: 'string', enum: metrics.names() }).slice(1, -1));
+    expect(earlyStoppingMetrics).to.deep.equal([...metrics.names(), 'loss']);
+  });
+
   it('rejects bad values with the field path', () => {
     const msgs = (text: string) => issuesOf(text).map((e) => e.message).join('\n');
     expect(msgs(withTarget('{ steps: 10, optimizer: { name: adamx } }'))).to.match(/target\.training\.optimizer\.name: .*did you mean "adam" or "adamw"/);
     expect(msgs(withTarget('{ steps: 10, evalEvery: epochs }'))).to.match(/target\.training\.evalEvery/);
-    expect(msgs(withTarget('{ steps: 10, earlyStopping: { metric: f1 } }'))).to.match(/target\.training\.earlyStopping\.metric/);
+    expect(msgs(withTarget('{ steps: 10, earlyStopping: { metric: kapa } }'))).to.match(/target\.training\.earlyStopping\.metric: unknown metric "kapa"; did you mean "kappa"\?/);
     expect(msgs(withTarget('{ steps: 10, optimizer: { schedule: { name: multistep, milestones: [50, 75] } } }'))).to.match(/schedule\.milestones\[0\]: milestones are fractions of the run/);
   });
 });

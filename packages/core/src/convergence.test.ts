@@ -10,8 +10,7 @@ const point = (step: number, valAuc: number): CurvePoint => ({
   imagesSeen: step * 32,
   trainLoss: 1,
   valLoss: 1,
-  valAuc,
-  valAcc: valAuc - 0.1,
+  val: { auc: valAuc, acc: valAuc - 0.1 },
   trainSeconds: step * 0.5,
 });
 
@@ -49,5 +48,14 @@ describe('convergence', () => {
 
   it('equality counts as reached; unordered curves are read in step order', () => {
     expect(firstReach([point(30, 0.9), point(10, 0.9)], 'auc', 0.9)?.step).to.equal(10);
+  });
+
+  it('takes any registered metric: a point without it (not defined for the task) counts as not finite', () => {
+    const withKappa = curve.map((p, i) => (i < 2 ? p : { ...p, val: { ...p.val, kappa: 0.2 * i } }));
+    const s = convergenceSummary(withKappa, { metric: 'kappa', threshold: 0.5 });
+    expect(s.metric).to.equal('kappa');
+    expect(s.reached[0]).to.include({ steps: 40, censored: false });
+    expect(curveArea(curve, 'kappa')).to.equal(null);
+    expect(() => convergenceSummary(curve, { metric: 'aucc', threshold: 0.5 })).to.throw(/report\.metric: unknown metric "aucc"; did you mean/);
   });
 });

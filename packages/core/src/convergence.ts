@@ -1,13 +1,15 @@
 // Convergence speed read off a validation curve, shared by the runner (trial summaries) and
 // analysis: when a metric first reaches a threshold (Raghu et al. 2019, Sec. 5) and the area
-// under the learning curve. Pure functions of the curve.
+// under the learning curve. Pure functions of the curve; any registered metric.
+import { metricOf, metrics } from './metrics';
 import type { ConvergenceSummary, CurvePoint, ThresholdReach } from './types';
 
-export type ConvergenceMetric = 'auc' | 'acc';
+/** A registered metric name (`auc`, `acc`, `kappa`, …). */
+export type ConvergenceMetric = string;
 
-/** The validation value of `metric` at one point. */
+/** The validation value of `metric` at one point (NaN when the point has none). */
 export function validationValue(point: CurvePoint, metric: ConvergenceMetric): number {
-  return metric === 'auc' ? point.valAuc : point.valAcc;
+  return metricOf(point.val, metric);
 }
 
 /** Points ordered by step, without those whose metric is not finite (e.g. NaN AUC). */
@@ -15,9 +17,13 @@ function usable(curve: readonly CurvePoint[], metric: ConvergenceMetric): CurveP
   return curve.filter((p) => Number.isFinite(validationValue(p, metric))).sort((a, b) => a.step - b.step);
 }
 
-/** First point with value ≥ threshold (equality counts), or undefined: the run is censored. */
+/**
+ * First point whose value reaches the threshold — ≥ it for a higher-is-better metric, ≤ it for a
+ * lower-is-better one (equality counts) — or undefined: the run is censored.
+ */
 export function firstReach(curve: readonly CurvePoint[], metric: ConvergenceMetric, threshold: number): CurvePoint | undefined {
-  return usable(curve, metric).find((p) => validationValue(p, metric) >= threshold);
+  const higher = metrics.get(metric).higherIsBetter;
+  return usable(curve, metric).find((p) => (higher ? validationValue(p, metric) >= threshold : validationValue(p, metric) <= threshold));
 }
 
 /**
@@ -54,7 +60,11 @@ export interface ConvergenceOptions {
   metric: ConvergenceMetric;
   /** Absolute threshold, e.g. AUC 0.91. */
   threshold: number;
-  /** Relative threshold: `fraction` of the run's final (last finite) or best validation value. */
+  /**
+   * Relative threshold from the run's final (last finite) or best validation value: fraction ×
+   * that value for a higher-is-better metric, that value ÷ fraction for a lower-is-better one
+   * (both: a little worse than the reference).
+   */
   relative?: { fraction: number; of: 'final' | 'best' };
 }
 
@@ -65,11 +75,14 @@ export interface ConvergenceOptions {
  * A relative threshold of a curve without any finite value is NaN and censored.
  */
 export function convergenceSummary(curve: readonly CurvePoint[], opts: ConvergenceOptions): ConvergenceSummary {
+  const higher = metrics.get(opts.metric, 'report.metric').higherIsBetter;
   const reached = [reach(curve, opts.metric, opts.threshold, 'absolute')];
   if (opts.relative) {
     const values = usable(curve, opts.metric).map((p) => validationValue(p, opts.metric));
-    const ref = values.length === 0 ? NaN : opts.relative.of === 'best' ? Math.max(...values) : values[values.length - 1];
-    reached.push(reach(curve, opts.metric, opts.relative.fraction * ref, opts.relative.of, opts.relative.fraction));
+    const best = higher ? Math.max(...values) : Math.min(...values);
+    const ref = values.length === 0 ? NaN : opts.relative.of === 'best' ? best : values[values.length - 1];
+    const threshold = higher ? opts.relative.fraction * ref : ref / opts.relative.fraction;
+    reached.push(reach(curve, opts.metric, threshold, opts.relative.of, opts.relative.fraction));
   }
   return { metric: opts.metric, areaUnderCurve: curveArea(curve, opts.metric), reached };
 }

@@ -6,6 +6,7 @@ export * from './rng';
 export * from './hash';
 export * from './log';
 export * from './types';
+export * from './metrics';
 export * from './config';
 export * from './convergence';
 export * from './kernels';

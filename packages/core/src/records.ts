@@ -3,6 +3,7 @@
 // reported by path instead of being counted.
 import { z } from 'zod';
 import { DataFormatError, formatPath } from './errors';
+import { metrics } from './metrics';
 import type { CurvePoint, TrialSummary } from './types';
 
 /**
@@ -18,11 +19,12 @@ const count = z.number().int().nonnegative();
 const seconds = z.number().nonnegative();
 const text = z.string().min(1);
 
-const metrics = z.looseObject({
+/** Every registered metric by name: `auc` and `acc` always recorded, the others where the task defines them. */
+const metricFields = Object.fromEntries(metrics.names().map((m) => [m, m === 'auc' || m === 'acc' ? num : num.optional()]));
+const metricValuesSchema = z.looseObject(metricFields);
+const metricsSchema = z.looseObject({
   loss: num,
-  auc: num,
-  acc: num,
-  kappa: num.optional(),
+  ...metricFields,
   perClassAuc: z.array(z.number().nullable()).optional(),
 });
 
@@ -54,14 +56,14 @@ export const trialSummarySchema = z.looseObject({
   dataFraction: z.number().positive().max(1).optional(),
   dataset: text,
   task: z.enum(['binary', 'multi-class', 'ordinal', 'multi-label']),
-  test: metrics,
-  finalVal: metrics,
+  test: metricsSchema,
+  finalVal: metricsSchema,
   testFrom: z.enum(['final', 'best-val']).optional(),
   bestStep: count.optional(),
-  bestVal: metrics.optional(),
+  bestVal: metricsSchema.optional(),
   stoppedEarly: z.boolean().optional(),
   plannedSteps: count.optional(),
-  convergence: z.looseObject({ metric: z.enum(['auc', 'acc']), areaUnderCurve: z.number().nullable(), reached: z.array(reach) }).optional(),
+  convergence: z.looseObject({ metric: text, areaUnderCurve: z.number().nullable(), reached: z.array(reach) }).optional(),
   steps: count,
   imagesSeen: count,
   trainSeconds: seconds,
@@ -72,17 +74,37 @@ export const trialSummarySchema = z.looseObject({
   finishedAt: text,
 });
 
-export const curvePointSchema = z.looseObject({
+const curvePointFields = {
   step: count,
   epoch: z.number().nonnegative(),
   imagesSeen: count,
   trainLoss: num,
   valLoss: num,
-  valAuc: num,
-  valAcc: num,
   trainSeconds: seconds,
-  valKappa: num.optional(),
-});
+};
+
+export const curvePointSchema = z.looseObject({ ...curvePointFields, val: metricValuesSchema });
+
+/** A curve point as written before metrics were a registry: `valAuc`, `valAcc` (and `valKappa`) beside the loss; read as `val`. */
+export const legacyCurvePointSchema = z
+  .looseObject({ ...curvePointFields, valAuc: num, valAcc: num, valKappa: num.optional() })
+  .transform(({ valAuc, valAcc, valKappa, ...rest }) => ({ ...rest, val: { auc: valAuc, acc: valAcc, ...(valKappa === undefined ? {} : { kappa: valKappa }) } }));
+
+/** True for a curve point in the layout before `val` (it has `valAuc` or `valAcc` and no `val`). */
+function isLegacyCurvePoint(raw: unknown): boolean {
+  return raw !== null && typeof raw === 'object' && !('val' in raw) && ('valAuc' in raw || 'valAcc' in raw);
+}
+
+/**
+ * A curve point in the current layout, also from a value held in memory in the old one (a
+ * training state saved before `val`); returned unchanged when it already has `val`.
+ */
+export function upgradeCurvePoint(point: CurvePoint | Record<string, unknown>): CurvePoint {
+  if (!isLegacyCurvePoint(point)) return point as CurvePoint;
+  const { valAuc, valAcc, valKappa, ...rest } = point as Record<string, unknown>;
+  const val = { auc: valAuc, acc: valAcc, ...(valKappa === undefined ? {} : { kappa: valKappa }) };
+  return { ...rest, val } as unknown as CurvePoint;
+}
 
 export const sourceRecordSchema = z.looseObject({
   key: text,
@@ -138,17 +160,23 @@ function firstIssue(error: z.ZodError, raw: unknown): string {
   return `${where}: ${what}${more}`;
 }
 
-/** Parses the JSON text of a record file and validates it; throws StoredRecordError naming the file and the field. */
-export function parseRecord<S extends z.ZodType>(schema: S, textOfFile: string, file: string, what: string): z.output<S> {
-  let raw: unknown;
+function parseJson(textOfFile: string, file: string, what: string): unknown {
   try {
-    raw = JSON.parse(textOfFile);
+    return JSON.parse(textOfFile);
   } catch (err) {
     throw new StoredRecordError(file, `not valid JSON (${(err as Error).message}); it is not a complete ${what}`);
   }
+}
+
+function validate<S extends z.ZodType>(schema: S, raw: unknown, file: string, what: string): z.output<S> {
   const result = schema.safeParse(raw);
   if (!result.success) throw new StoredRecordError(file, `not a valid ${what}: ${firstIssue(result.error, raw)}`);
   return result.data;
+}
+
+/** Parses the JSON text of a record file and validates it; throws StoredRecordError naming the file and the field. */
+export function parseRecord<S extends z.ZodType>(schema: S, textOfFile: string, file: string, what: string): z.output<S> {
+  return validate(schema, parseJson(textOfFile, file, what), file, what);
 }
 
 /** A trial summary (summary.json). */
@@ -158,14 +186,17 @@ export function parseTrialSummary(textOfFile: string, file: string): TrialSummar
 
 /**
  * A learning curve (curve.jsonl): one point per line, steps strictly increasing. A torn or
- * invalid line makes the whole curve invalid; the line number is named.
+ * invalid line makes the whole curve invalid; the line number is named. Points written before
+ * `val` (`valAuc`, `valAcc`, `valKappa`) are validated as such and read as `val`.
  */
 export function parseCurve(textOfFile: string, file: string): CurvePoint[] {
   const out: CurvePoint[] = [];
   const lines = textOfFile.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
-    const point = parseRecord(curvePointSchema, lines[i], `${file}:${i + 1}`, 'curve point') as unknown as CurvePoint;
+    const where = `${file}:${i + 1}`;
+    const raw = parseJson(lines[i], where, 'curve point');
+    const point = validate(isLegacyCurvePoint(raw) ? legacyCurvePointSchema : curvePointSchema, raw, where, 'curve point') as unknown as CurvePoint;
     const last = out[out.length - 1];
     if (last && point.step <= last.step) throw new StoredRecordError(`${file}:${i + 1}`, `step ${point.step} does not follow step ${last.step}; a curve's steps increase`);
     out.push(point);

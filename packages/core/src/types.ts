@@ -52,6 +52,17 @@ export interface BatchSource {
   epoch(batchSize: number, shuffleSeed?: number): Iterable<Batch>;
 }
 
+/**
+ * Values of registered metrics by registry name (core/src/metrics): `auc` and `acc` for every
+ * task, the others where the task defines them (`kappa` for ordinal tasks, …); NaN where a
+ * metric is undefined on the split.
+ */
+export interface MetricValues {
+  auc: number;
+  acc: number;
+  [metric: string]: number;
+}
+
 /** One point of a learning curve. */
 export interface CurvePoint {
   step: number;
@@ -59,18 +70,24 @@ export interface CurvePoint {
   imagesSeen: number;
   trainLoss: number;
   valLoss: number;
-  valAuc: number;
-  valAcc: number;
+  /** Validation value of every registered metric the task defines (stores before it had `valAuc`, `valAcc`, `valKappa`; read as `val`). */
+  val: MetricValues;
   /** Training wall-clock seconds so far, excluding evaluation time. */
   trainSeconds: number;
-  /** Validation quadratic-weighted kappa (ordinal tasks). */
-  valKappa?: number;
 }
 
-export interface Metrics extends ExtraMetrics {
+/**
+ * Loss and metrics of one split: the mean loss, every registered metric the task defines by
+ * name (`auc`, `acc`, `kappa`, …; see `MetricValues`) and `perClassAuc`: one-vs-rest AUC per
+ * class (per label for multi-label), `null` where undefined (the class has no positives or no
+ * negatives in the split).
+ */
+export interface Metrics {
   loss: number;
   auc: number;
   acc: number;
+  perClassAuc?: (number | null)[];
+  [metric: string]: number | (number | null)[] | undefined;
 }
 
 /** How long a training run was and how fast it went; shared by training results and trial records. */
@@ -128,16 +145,6 @@ export interface TrialResult {
 
 // --- Training rigour: per-class metrics, best-checkpoint selection, convergence (appended) ---
 
-/**
- * Optional metrics beyond loss/AUC/ACC. `kappa`: quadratic-weighted Cohen's kappa (ordinal
- * tasks only). `perClassAuc`: one-vs-rest AUC per class (per label for multi-label), `null`
- * where undefined (the class has no positives or no negatives in the split).
- */
-export interface ExtraMetrics {
-  kappa?: number;
-  perClassAuc?: (number | null)[];
-}
-
 /** Which model the test metrics of a run come from. */
 export type TestFrom = 'final' | 'best-val';
 
@@ -158,7 +165,8 @@ export interface ThresholdReach {
 
 /** Convergence speed of one run, read off its validation curve. */
 export interface ConvergenceSummary {
-  metric: 'auc' | 'acc';
+  /** The registered metric the thresholds apply to (`report.metric`). */
+  metric: string;
   /** Mean validation value over the steps covered (trapezoidal area / step span); null without a finite point. */
   areaUnderCurve: number | null;
   /** The absolute threshold first, then the relative one when configured. */

@@ -1,8 +1,11 @@
-"""Reference AUC/ACC values for packages/engine/src/metrics.test.ts, computed with scikit-learn
-the way the MedMNIST evaluator does (per-class one-vs-rest roc_auc_score, ACC by argmax or at 0.5),
-and quadratic-weighted Cohen's kappa of the argmax grades for ordinal cases
-(cohen_kappa_score(weights="quadratic", labels=range(K)): every grade keeps its distance even when
-absent from the split; null where scikit-learn gives NaN, i.e. one and the same grade everywhere).
+"""Reference values of every registered metric (packages/core/src/metrics) for
+packages/engine/src/metrics.test.ts, computed with scikit-learn (NumPy where it has no function):
+- auc, acc as the MedMNIST evaluator computes them (per-class one-vs-rest roc_auc_score, ACC by
+  argmax or at 0.5; multi-label per label over unmasked entries, then averaged);
+- kappa: quadratic-weighted Cohen's kappa of the argmax grades for ordinal cases
+  (cohen_kappa_score(weights="quadratic", labels=range(K)): every grade keeps its distance even when
+  absent from the split; null where scikit-learn gives NaN, i.e. one and the same grade everywhere).
+Each case lists the metrics its task defines under "metrics"; null = undefined (NaN).
 
 Run from the repository root with Debian's interpreter (it has numpy and scikit-learn):
     /usr/bin/python3 packages/engine/reference/metrics_reference.py > packages/engine/reference/metrics-reference.json
@@ -31,8 +34,17 @@ def softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+ALL_TASKS = {"binary", "multi-class", "ordinal", "multi-label"}
+CLASS_TASKS = {"binary", "multi-class", "ordinal"}
+
+
+def predicted(task, scores):
+    """Class predictions as MedMNIST makes them: binary at 0.5 on the class-1 probability, else argmax."""
+    return (scores[:, 1] > 0.5).astype(int) if task == "binary" else scores.argmax(axis=1)
+
+
 def one_vs_rest(labels, scores):
-    """Mean one-vs-rest AUC over classes that have both positives and negatives; per-class list."""
+    """Per-class one-vs-rest AUC (None where the class has no positives or no negatives)."""
     per_class = []
     for c in range(scores.shape[1]):
         y = (labels == c).astype(int)
@@ -40,46 +52,76 @@ def one_vs_rest(labels, scores):
             per_class.append(None)  # undefined: the class is absent (or is every sample)
         else:
             per_class.append(float(roc_auc_score(y, scores[:, c].astype(np.float64))))
-    defined = [a for a in per_class if a is not None]
-    return (float(np.mean(defined)) if defined else None), per_class
+    return per_class
+
+
+def per_label(labels, scores, fn):
+    """fn(y, s) on each label's unmasked entries (-1 = unknown, masked out); None for a label masked everywhere."""
+    out = []
+    for j in range(labels.shape[1]):
+        keep = labels[:, j] != -1
+        out.append(fn(labels[keep, j], scores[keep, j].astype(np.float64)) if keep.any() else None)
+    return out
+
+
+def mean_defined(values):
+    defined = [v for v in values if v is not None]
+    return float(np.mean(defined)) if defined else None
+
+
+def per_class_auc(task, labels, scores):
+    if task == "multi-label":
+        return per_label(labels, scores, lambda y, s: float(roc_auc_score(y, s)) if y.min() != y.max() else None)
+    return one_vs_rest(labels, scores)
+
+
+def auc(task, labels, scores):
+    if task == "binary":
+        # MedMNIST: AUC of the positive-class score
+        y = labels
+        return float(roc_auc_score(y, scores[:, 1].astype(np.float64))) if y.min() != y.max() else None
+    return mean_defined(per_class_auc(task, labels, scores))
+
+
+def acc(task, labels, scores):
+    if task == "multi-label":
+        return mean_defined(per_label(labels, scores, lambda y, s: float(accuracy_score(y, (s > 0.5).astype(int)))))
+    return float(accuracy_score(labels, predicted(task, scores)))
+
+
+def kappa(task, labels, scores):
+    k = scores.shape[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 0/0 for a constant case: scikit-learn warns and returns NaN
+        value = float(cohen_kappa_score(labels, scores.argmax(axis=1), weights="quadratic", labels=list(range(k))))
+    return None if np.isnan(value) else value
+
+
+# Registered metric name -> (tasks it is defined for, reference function). A case lists the
+# metrics its task defines; None is a value scikit-learn leaves undefined (NaN in TypeScript).
+METRICS = {
+    "auc": (ALL_TASKS, auc),
+    "acc": (ALL_TASKS, acc),
+    "kappa": ({"ordinal"}, kappa),
+}
+
+
+def case(name, task, labels, scores):
+    return {
+        "name": name, "task": task,
+        "labelWidth": int(labels.shape[1]) if task == "multi-label" else 1, "numOutputs": int(scores.shape[1]),
+        "labels": [int(v) for v in labels.reshape(-1)], "scores": [float(v) for v in scores.reshape(-1)],
+        "perClassAuc": per_class_auc(task, labels, scores),
+        "metrics": {m: fn(task, labels, scores) for m, (tasks, fn) in METRICS.items() if task in tasks},
+    }
 
 
 def softmax_case(name, task, labels, scores):
-    auc, per_class = one_vs_rest(labels, scores)
-    if task == "binary":
-        # MedMNIST: AUC of the positive-class score, ACC at 0.5 on it.
-        auc = float(roc_auc_score(labels, scores[:, 1].astype(np.float64)))
-        acc = float(accuracy_score(labels, (scores[:, 1] > 0.5).astype(int)))
-    else:
-        acc = float(accuracy_score(labels, scores.argmax(axis=1)))
-    extra = {}
-    if task == "ordinal":
-        k = scores.shape[1]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # 0/0 for a constant case: scikit-learn warns and returns NaN
-            kappa = float(cohen_kappa_score(labels, scores.argmax(axis=1), weights="quadratic", labels=list(range(k))))
-        extra["kappa"] = None if np.isnan(kappa) else kappa
-    return {**extra,
-        "name": name, "task": task, "labelWidth": 1, "numOutputs": int(scores.shape[1]),
-        "labels": [int(v) for v in labels], "scores": [float(v) for v in scores.reshape(-1)],
-        "auc": auc, "acc": acc, "perClassAuc": per_class,
-    }
+    return case(name, task, labels, scores)
 
 
 def multilabel_case(name, labels, scores):
-    per_label_auc, per_label_acc = [], []
-    for j in range(labels.shape[1]):
-        keep = labels[:, j] != -1  # -1 = unknown entry, masked out
-        y, s = labels[keep, j], scores[keep, j].astype(np.float64)
-        per_label_acc.append(float(accuracy_score(y, (s > 0.5).astype(int))) if keep.any() else None)
-        per_label_auc.append(float(roc_auc_score(y, s)) if keep.any() and y.min() != y.max() else None)
-    aucs = [a for a in per_label_auc if a is not None]
-    accs = [a for a in per_label_acc if a is not None]
-    return {
-        "name": name, "task": "multi-label", "labelWidth": int(labels.shape[1]), "numOutputs": int(scores.shape[1]),
-        "labels": [int(v) for v in labels.reshape(-1)], "scores": [float(v) for v in scores.reshape(-1)],
-        "auc": float(np.mean(aucs)), "acc": float(np.mean(accs)), "perClassAuc": per_label_auc,
-    }
+    return case(name, "multi-label", labels, scores)
 
 
 cases = []

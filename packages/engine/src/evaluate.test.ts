@@ -2,10 +2,10 @@
 // from the batch size, inference-mode batch norm, no leaked tensors.
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
+import { computeMetrics, metrics } from '@medtransfer/core';
 import type { Batch } from '@medtransfer/core';
 import { evaluate } from './evaluate';
 import { labelTensors, lossTensor } from './losses';
-import { computeMetrics } from './metrics';
 import { ArraySource, textureProblem, tinyConvNet } from './test-support';
 
 /** Logits of the whole split in one call, for reference values. */
@@ -27,10 +27,13 @@ describe('evaluate', () => {
       const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(data.labels, 'int32'), 3), logits);
       return [loss.dataSync()[0], tf.softmax(logits).dataSync() as Float32Array];
     });
-    const ref = computeMetrics('multi-class', data.labels, 1, probs, 3);
+    const ref = computeMetrics('multi-class', data.labels, 1, probs, 3).values;
     expect(m.loss).to.be.closeTo(refLoss, 1e-5);
     expect(m.auc).to.be.closeTo(ref.auc, 1e-6);
     expect(m.acc).to.equal(ref.acc);
+    // every registered metric the task defines, and only those
+    const defined = metrics.names().filter((name) => metrics.get(name).tasks.includes('multi-class'));
+    expect(Object.keys(m).filter((k) => k !== 'loss' && k !== 'perClassAuc')).to.deep.equal(defined);
     model.dispose();
   });
 

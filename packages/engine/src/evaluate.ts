@@ -1,10 +1,9 @@
 // Evaluation of a model on one split: batched inference (no batch-norm updates), loss, and
-// MedMNIST metrics. Only one batch of logits lives in a tensor at a time.
+// every registered metric (core's metrics). Only one batch of logits lives in a tensor at a time.
 import * as tf from '@tensorflow/tfjs';
 import type { BatchSource, Metrics } from '@medtransfer/core';
-import { MedtransferError } from '@medtransfer/core';
+import { MedtransferError, computeMetrics } from '@medtransfer/core';
 import { checkOutputWidth, probabilitiesAndLoss } from './losses';
-import { computeMetrics } from './metrics';
 
 export interface EvaluateOptions {
   batchSize: number;
@@ -23,10 +22,10 @@ export function predictLogits(model: tf.LayersModel, x: tf.Tensor4D, training = 
 }
 
 /**
- * Loss, AUC, ACC, per-class AUC (and kappa for ordinal tasks) of `model` on every image of
- * `source`, in its stored order.
+ * Loss, every registered metric the task defines (AUC, ACC, kappa for ordinal tasks, …) and
+ * per-class AUC of `model` on every image of `source`, in its stored order.
  * Loss: mean softmax cross-entropy (binary, multi-class, ordinal) or mean sigmoid
- * cross-entropy over known entries (multi-label). Metrics: see `computeMetrics`.
+ * cross-entropy over known entries (multi-label). Metrics: see core's `computeMetrics`.
  */
 export function evaluate(model: tf.LayersModel, source: BatchSource, opts: EvaluateOptions): Metrics {
   const total = source.count;
@@ -63,8 +62,5 @@ export function evaluate(model: tf.LayersModel, source: BatchSource, opts: Evalu
     throw new MedtransferError(`batch source yielded ${seen} images in one pass but reports count ${total}`);
   }
   const m = computeMetrics(source.task, labels, labelWidth, probs, k);
-  const out: Metrics = { loss: terms ? lossSum / terms : NaN, auc: m.auc, acc: m.acc };
-  if (m.kappa !== undefined) out.kappa = m.kappa;
-  out.perClassAuc = m.perClassAuc;
-  return out;
+  return { loss: terms ? lossSum / terms : NaN, ...m.values, perClassAuc: m.perClassAuc };
 }

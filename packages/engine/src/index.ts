@@ -1,5 +1,4 @@
-// @medtransfer/engine: backend selection, training loop, optimisers, metrics, evaluation, progress.
-export * from './metrics';
+// @medtransfer/engine: backend selection, training loop, optimisers, evaluation, progress (metrics are in core).
 export * from './losses';
 export * from './optimizers';
 export * from './evaluate';

@@ -1,13 +1,13 @@
-// Metrics against scikit-learn reference values. The reference JSON was produced from the
-// repository root with:
+// Every registered metric (core's registry) against scikit-learn reference values, as evaluation
+// reports them. The reference JSON was produced from the repository root with:
 //   /usr/bin/python3 packages/engine/reference/metrics_reference.py > packages/engine/reference/metrics-reference.json
 // (Debian python3-sklearn 1.2.1, numpy 1.24.2; the script rounds scores to float32 first).
-// Kappa: cohen_kappa_score(weights='quadratic', labels=range(K)); null = scikit-learn's NaN.
+// A case lists under `metrics` the value of every metric its task defines; null = undefined (NaN).
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskType } from '@medtransfer/core';
-import { computeMetrics, quadraticKappa, rocAuc } from './metrics';
+import { computeMetrics, metrics, quadraticKappa, rocAuc } from '@medtransfer/core';
 
 interface ReferenceCase {
   name: string;
@@ -16,10 +16,8 @@ interface ReferenceCase {
   numOutputs: number;
   labels: number[];
   scores: number[];
-  auc: number | null;
-  acc: number;
   perClassAuc: (number | null)[];
-  kappa?: number | null;
+  metrics: Record<string, number | null>;
 }
 
 /** chai's `.NaN` is a property assertion, which the linter reads as an unused expression. */
@@ -30,6 +28,69 @@ function expectNaN(value: number, what?: string): void {
 const reference = JSON.parse(readFileSync(join(__dirname, '..', 'reference', 'metrics-reference.json'), 'utf8')) as {
   cases: ReferenceCase[];
 };
+
+const fmt = (v: number | null) => (v === null ? 'undefined' : v.toFixed(4));
+
+describe('metrics: every registered metric against scikit-learn', () => {
+  for (const c of reference.cases) {
+    const summary = Object.entries(c.metrics).map(([name, v]) => `${name} ${fmt(v)}`).join(', ');
+    it(`${c.name} (${c.task}): ${summary}`, () => {
+      const m = computeMetrics(c.task, Int32Array.from(c.labels), c.labelWidth, Float32Array.from(c.scores), c.numOutputs);
+      // exactly the metrics the task defines, each equal to scikit-learn's value
+      expect(Object.keys(m.values)).to.have.members(Object.keys(c.metrics));
+      for (const [name, ref] of Object.entries(c.metrics)) {
+        if (ref === null) expectNaN(m.values[name], name);
+        else expect(m.values[name], name).to.be.closeTo(ref, 1e-12);
+      }
+      // per-class AUC as returned (null where undefined), not recomputed
+      expect(m.perClassAuc).to.have.length(c.perClassAuc.length);
+      m.perClassAuc.forEach((a, j) => {
+        const r = c.perClassAuc[j];
+        if (r === null) expect(a, `class ${j}`).to.equal(null);
+        else expect(a, `class ${j}`).to.be.closeTo(r, 1e-12);
+      });
+    });
+  }
+
+  it('has a reference value for every registered metric on every task it is defined for', () => {
+    for (const name of metrics.names()) {
+      for (const task of metrics.get(name).tasks) {
+        const finite = reference.cases.filter((c) => c.task === task && typeof c.metrics[name] === 'number');
+        expect(finite.length, `no scikit-learn value of "${name}" on a ${task} case: add it to METRICS in reference/metrics_reference.py and regenerate the JSON`).to.be.greaterThan(0);
+      }
+    }
+    const known = new Set(metrics.names());
+    for (const c of reference.cases) for (const name of Object.keys(c.metrics)) expect(known.has(name), `${c.name}: "${name}" is not a registered metric`).to.equal(true);
+  });
+
+  it('matches every per-class one-vs-rest AUC (undefined classes are NaN)', () => {
+    let checked = 0;
+    for (const c of reference.cases) {
+      const n = c.scores.length / c.numOutputs;
+      for (let j = 0; j < c.numOutputs; j++) {
+        const column = Array.from({ length: n }, (_, i) => Math.fround(c.scores[i * c.numOutputs + j]));
+        const multiLabel = c.task === 'multi-label';
+        const isPos = Array.from({ length: n }, (_, i) => (multiLabel ? c.labels[i * c.labelWidth + j] === 1 : c.labels[i] === j));
+        const keep = multiLabel ? [...Array(n).keys()].filter((i) => c.labels[i * c.labelWidth + j] !== -1) : undefined;
+        const auc = rocAuc(column, isPos, keep);
+        const ref = c.perClassAuc[j];
+        if (ref === null) expectNaN(auc, `${c.name} class ${j}`);
+        else expect(auc, `${c.name} class ${j}`).to.be.closeTo(ref, 1e-12);
+        checked++;
+      }
+    }
+    expect(checked).to.be.greaterThan(15);
+  });
+
+  it('the reference covers ties, an absent class and masked multi-label entries', () => {
+    const names = reference.cases.map((c) => c.name);
+    expect(names).to.include.members(['binary-ties', 'multiclass-3', 'multiclass-absent-class', 'multilabel-masked', 'ordinal-5', 'ordinal-absent-grade-ties', 'ordinal-constant']);
+    expect(reference.cases.filter((c) => typeof c.metrics.kappa === 'number')).to.have.length.greaterThan(1);
+    const ml = reference.cases.find((c) => c.name === 'multilabel-masked')!;
+    expect(ml.labels.filter((v) => v === -1).length).to.be.greaterThan(0);
+    expect(reference.cases.find((c) => c.name === 'multiclass-absent-class')!.perClassAuc).to.include(null);
+  });
+});
 
 describe('metrics: rocAuc', () => {
   it('is 1 for a perfect ranking, 0 for a reversed one, 0.5 when all scores tie', () => {
@@ -54,56 +115,6 @@ describe('metrics: rocAuc', () => {
     // without index 1 (a mis-ranked negative) the ranking is perfect
     expect(rocAuc([0.1, 0.95, 0.8, 0.9], [0, 0, 1, 1], [0, 2, 3])).to.equal(1);
     expect(rocAuc([0.1, 0.95, 0.8, 0.9], [0, 0, 1, 1])).to.equal(0.5);
-  });
-});
-
-describe('metrics: computeMetrics against scikit-learn', () => {
-  for (const c of reference.cases) {
-    const kappa = c.kappa === undefined ? '' : `, kappa ${c.kappa === null ? 'undefined' : c.kappa.toFixed(4)}`;
-    it(`${c.name} (${c.task}): AUC ${c.auc === null ? 'undefined' : c.auc.toFixed(4)}, ACC ${c.acc.toFixed(4)}${kappa}`, () => {
-      const m = computeMetrics(c.task, Int32Array.from(c.labels), c.labelWidth, Float32Array.from(c.scores), c.numOutputs);
-      if (c.auc === null) expectNaN(m.auc, 'AUC');
-      else expect(m.auc).to.be.closeTo(c.auc, 1e-12);
-      expect(m.acc).to.be.closeTo(c.acc, 1e-12);
-      // per-class AUC as returned (null where undefined), not recomputed
-      expect(m.perClassAuc).to.have.length(c.perClassAuc.length);
-      m.perClassAuc.forEach((a, j) => {
-        const r = c.perClassAuc[j];
-        if (r === null) expect(a, `class ${j}`).to.equal(null);
-        else expect(a, `class ${j}`).to.be.closeTo(r, 1e-12);
-      });
-      if (c.kappa === undefined) expect(m.kappa).to.equal(undefined);
-      else if (c.kappa === null) expectNaN(m.kappa as number, 'kappa');
-      else expect(m.kappa).to.be.closeTo(c.kappa, 1e-12);
-    });
-  }
-
-  it('matches every per-class one-vs-rest AUC (undefined classes are NaN)', () => {
-    let checked = 0;
-    for (const c of reference.cases) {
-      const n = c.scores.length / c.numOutputs;
-      for (let j = 0; j < c.numOutputs; j++) {
-        const column = Array.from({ length: n }, (_, i) => Math.fround(c.scores[i * c.numOutputs + j]));
-        const multiLabel = c.task === 'multi-label';
-        const isPos = Array.from({ length: n }, (_, i) => (multiLabel ? c.labels[i * c.labelWidth + j] === 1 : c.labels[i] === j));
-        const keep = multiLabel ? [...Array(n).keys()].filter((i) => c.labels[i * c.labelWidth + j] !== -1) : undefined;
-        const auc = rocAuc(column, isPos, keep);
-        const ref = c.perClassAuc[j];
-        if (ref === null) expectNaN(auc, `${c.name} class ${j}`);
-        else expect(auc, `${c.name} class ${j}`).to.be.closeTo(ref, 1e-12);
-        checked++;
-      }
-    }
-    expect(checked).to.be.greaterThan(15);
-  });
-
-  it('the reference covers ties, an absent class and masked multi-label entries', () => {
-    const names = reference.cases.map((c) => c.name);
-    expect(names).to.include.members(['binary-ties', 'multiclass-3', 'multiclass-absent-class', 'multilabel-masked', 'ordinal-5', 'ordinal-absent-grade-ties', 'ordinal-constant']);
-    expect(reference.cases.filter((c) => typeof c.kappa === 'number')).to.have.length.greaterThan(1);
-    const ml = reference.cases.find((c) => c.name === 'multilabel-masked')!;
-    expect(ml.labels.filter((v) => v === -1).length).to.be.greaterThan(0);
-    expect(reference.cases.find((c) => c.name === 'multiclass-absent-class')!.perClassAuc).to.include(null);
   });
 });
 
@@ -135,20 +146,21 @@ describe('metrics: quadratic-weighted kappa', () => {
 
   it('is only reported for ordinal tasks', () => {
     const scores = Float32Array.from([0.8, 0.1, 0.1, 0.1, 0.8, 0.1, 0.1, 0.1, 0.8]);
-    expect(computeMetrics('multi-class', Int32Array.from([0, 1, 2]), 1, scores, 3).kappa).to.equal(undefined);
-    expect(computeMetrics('ordinal', Int32Array.from([0, 1, 2]), 1, scores, 3).kappa).to.equal(1);
+    expect(computeMetrics('multi-class', Int32Array.from([0, 1, 2]), 1, scores, 3).values.kappa).to.equal(undefined);
+    expect(computeMetrics('ordinal', Int32Array.from([0, 1, 2]), 1, scores, 3).values.kappa).to.equal(1);
   });
 });
 
 describe('metrics: edge cases', () => {
+  const values = (...args: Parameters<typeof computeMetrics>) => computeMetrics(...args).values;
+
   it('binary ACC is argmax, i.e. p1 > 0.5 (exactly 0.5 counts as class 0)', () => {
     const scores = Float32Array.from([0.5, 0.5, 0.4, 0.6, 0.7, 0.3]);
-    const m = computeMetrics('binary', Int32Array.from([0, 1, 1]), 1, scores, 2);
-    expect(m.acc).to.be.closeTo(2 / 3, 1e-12);
+    expect(values('binary', Int32Array.from([0, 1, 1]), 1, scores, 2).acc).to.be.closeTo(2 / 3, 1e-12);
   });
 
   it('binary AUC is NaN when the split holds one class only', () => {
-    const m = computeMetrics('binary', Int32Array.from([1, 1, 1]), 1, Float32Array.from([0.2, 0.8, 0.4, 0.6, 0.9, 0.1]), 2);
+    const m = values('binary', Int32Array.from([1, 1, 1]), 1, Float32Array.from([0.2, 0.8, 0.4, 0.6, 0.9, 0.1]), 2);
     expectNaN(m.auc);
     expect(m.acc).to.be.closeTo(2 / 3, 1e-12);
   });
@@ -156,7 +168,7 @@ describe('metrics: edge cases', () => {
   it('multi-class AUC leaves out absent classes rather than counting them as 0 or 0.5', () => {
     // classes 0 and 1 perfectly ranked, class 2 absent
     const scores = Float32Array.from([0.8, 0.1, 0.1, 0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.2, 0.7, 0.1]);
-    const m = computeMetrics('multi-class', Int32Array.from([0, 0, 1, 1]), 1, scores, 3);
+    const m = values('multi-class', Int32Array.from([0, 0, 1, 1]), 1, scores, 3);
     expect(m.auc).to.equal(1);
     expect(m.acc).to.equal(1);
   });
@@ -164,16 +176,18 @@ describe('metrics: edge cases', () => {
   it('multi-label: a label masked everywhere is left out of both AUC and ACC', () => {
     const labels = Int32Array.from([0, -1, 1, -1, 1, -1]);
     const scores = Float32Array.from([0.2, 0.9, 0.7, 0.1, 0.4, 0.5]);
-    const m = computeMetrics('multi-label', labels, 2, scores, 2);
+    const m = values('multi-label', labels, 2, scores, 2);
     expect(m.auc).to.equal(1); // label 0: negatives {0.2}, positives {0.7, 0.4}
     expect(m.acc).to.be.closeTo(2 / 3, 1e-12); // 0.4 → predicted 0 for a positive
   });
 
-  it('non-finite scores give NaN AUC (a diverged model is not reported as good)', () => {
+  it('non-finite scores give NaN AUC and no per-class AUC (a diverged model is not reported as good)', () => {
     const scores = Float32Array.from([NaN, NaN, 0.1, 0.9, 0.9, 0.1]);
-    expectNaN(computeMetrics('binary', Int32Array.from([0, 1, 0]), 1, scores, 2).auc);
+    const m = computeMetrics('binary', Int32Array.from([0, 1, 0]), 1, scores, 2);
+    expectNaN(m.values.auc);
+    expect(m.perClassAuc).to.deep.equal([null, null]);
     const ml = Float32Array.from([0.1, NaN, 0.9, 0.2]);
-    expectNaN(computeMetrics('multi-label', Int32Array.from([0, 1, 1, 0]), 2, ml, 2).auc);
+    expectNaN(values('multi-label', Int32Array.from([0, 1, 1, 0]), 2, ml, 2).auc);
   });
 
   it('rejects inconsistent shapes and out-of-range labels with a message naming the values', () => {

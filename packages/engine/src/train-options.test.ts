@@ -45,7 +45,7 @@ describe('train: early stopping and the best validation checkpoint', function ()
     const val = mk(24, 12);
     const model = tinyConvNet({ outputs: 2, seed: 4 });
     const r = await train({ model, train: mk(32, 11), val, training: config({ steps: 12, testFrom: 'best-val', optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9 } }), seed: 2 });
-    const aucs = r.curve.map((p) => p.valAuc);
+    const aucs = r.curve.map((p) => p.val.auc);
     const best = aucs.indexOf(Math.max(...aucs)); // first maximum: later ties are no improvement
     expect(r).to.include({ steps: 12, stoppedEarly: false, testFrom: 'best-val', bestStep: r.curve[best].step });
     expect(evaluate(model, val, { batchSize: 8 }).auc).to.equal(r.bestVal!.auc);
@@ -92,7 +92,7 @@ describe('train: evaluation per epoch, layer rates, clipping, warm-up', function
     model.dispose();
     expect(r.curve.map((p) => p.step)).to.deep.equal([2, 4, 6, 8]);
     // ordinal tasks carry the validation kappa on the curve
-    expect(r.curve.every((p) => typeof p.valKappa === 'number')).to.equal(true);
+    expect(r.curve.every((p) => typeof p.val.kappa === 'number')).to.equal(true);
   });
 
   it('a layer at multiplier 0 is not updated; an unknown layer name is a ConfigError', async () => {

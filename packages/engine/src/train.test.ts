@@ -126,11 +126,11 @@ describe('train', function () {
     expect(r.curve.map((p) => p.epoch)).to.deep.equal([0.8, 1.6, 2]);
     expect(progress.map((p) => p.step)).to.deep.equal([1, 2, 3, 4, 5]);
     expect(progress[0].lastVal).to.equal(undefined);
-    expect(progress[2].lastVal).to.include({ loss: r.curve[0].valLoss, auc: r.curve[0].valAuc, acc: r.curve[0].valAcc });
+    expect(progress[2].lastVal).to.include({ loss: r.curve[0].valLoss, auc: r.curve[0].val.auc, acc: r.curve[0].val.acc });
     expect(progress[4].etaSeconds).to.equal(0);
     expect(r.curve[0].trainLoss).to.be.closeTo((progress[0].loss + progress[1].loss) / 2, 1e-9);
     expect(r.curve[2].trainLoss).to.be.closeTo(progress[4].loss, 1e-9);
-    expect(r.finalVal).to.include({ loss: r.curve[2].valLoss, auc: r.curve[2].valAuc, acc: r.curve[2].valAcc });
+    expect(r.finalVal).to.include({ loss: r.curve[2].valLoss, auc: r.curve[2].val.auc, acc: r.curve[2].val.acc });
     expect(r.trainSeconds).to.be.greaterThan(0);
     expect(r.evalSeconds).to.be.greaterThan(0);
     expect(r.imagesPerSecond).to.be.closeTo(40 / r.trainSeconds, 1e-6);

@@ -3,7 +3,7 @@
 // best-validation tracking and early stopping, test metrics of the final or best model at the end.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, BatchSource, CurvePoint, Metrics, TestFrom, TrainingConfig } from '@medtransfer/core';
-import { ConfigError, MedtransferError, Rng, unknownNameMessage } from '@medtransfer/core';
+import { ConfigError, MedtransferError, Rng, checkMetricForTask, metricValuesOf, unknownNameMessage, upgradeCurvePoint } from '@medtransfer/core';
 import { evaluate, predictLogits } from './evaluate';
 import { checkOutputWidth, labelTensors, lossTensor } from './losses';
 import { clipGradients } from './clip';
@@ -169,10 +169,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const vars = trainableVariables(model, opts.trainableLayers);
   const numOutputs = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
   const evalEvery = evalInterval(training, opts.train.count);
-  if (training.earlyStopping?.metric === 'kappa' && task !== 'ordinal') {
-    // kappa would be NaN at every validation: no best, and patience would stop the run blindly
-    throw new ConfigError('training.earlyStopping.metric', `kappa is defined for ordinal tasks only, and this task is ${task}; use auc, acc or loss`);
-  }
+  // a metric the task does not define (kappa for a binary task) would be NaN at every validation:
+  // no best, and patience would stop the run blindly
+  if (training.earlyStopping) checkMetricForTask(training.earlyStopping.metric, task, 'training.earlyStopping.metric', ['loss']);
   const lrMultipliers = variableLrMultipliers(model, opts.layerLrMultipliers);
   const clip = { clipNorm: training.optimizer.clipNorm, clipValue: training.optimizer.clipValue };
   const optimizer = createOptimizer(training.optimizer);
@@ -186,7 +185,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const position: DataPosition = resumed?.loop.position ?? { pass: 0, batch: 0 };
   const batches = trainBatches(opts.train, batchSize, opts.seed, position);
 
-  const curve: CurvePoint[] = resumed?.loop.curve ?? [];
+  // (a state saved before curve points had `val` holds them in the old layout)
+  const curve: CurvePoint[] = (resumed?.loop.curve ?? []).map(upgradeCurvePoint);
   let imagesSeen = resumed?.loop.imagesSeen ?? 0;
   let trainSeconds = resumed?.loop.trainSeconds ?? 0;
   let evalSeconds = resumed?.loop.evalSeconds ?? 0;
@@ -245,10 +245,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           imagesSeen,
           trainLoss: lossSinceEval / stepsSinceEval,
           valLoss: lastVal.loss,
-          valAuc: lastVal.auc,
-          valAcc: lastVal.acc,
+          val: metricValuesOf(lastVal),
           trainSeconds,
-          ...(lastVal.kappa === undefined ? {} : { valKappa: lastVal.kappa }),
         };
         curve.push(point);
         lossSinceEval = 0;

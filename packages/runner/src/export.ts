@@ -3,7 +3,7 @@
 // filters and groups them without knowing the store's layout.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MedtransferError, TrialResult, getLogger } from '@medtransfer/core';
+import { MedtransferError, TrialResult, getLogger, metrics } from '@medtransfer/core';
 import { loadPlan } from './experiment';
 import { CONFIG_FILE, SUMMARY_FILE, readJson, readStoredTrial } from './store';
 
@@ -12,8 +12,11 @@ const log = getLogger('runner');
 export type Cell = string | number | boolean | null;
 export type TableRow = Record<string, Cell>;
 
-/** Identity columns first, then the curve columns, in this order; every other column follows in first-seen order. */
-export const LEADING_COLUMNS = [
+/**
+ * Identity columns first, then the curve columns (`val.<name>` for every registered metric), in
+ * this order; every other column follows in first-seen order.
+ */
+export const LEADING_COLUMNS: readonly string[] = [
   'row',
   'experiment',
   'trial',
@@ -28,10 +31,9 @@ export const LEADING_COLUMNS = [
   'imagesSeen',
   'trainLoss',
   'valLoss',
-  'valAuc',
-  'valAcc',
+  ...metrics.names().map((name) => `val.${name}`),
   'trainSeconds',
-] as const;
+];
 
 /** Nested objects become `a.b` columns; arrays (per-class AUCs) a JSON string; undefined is dropped. */
 function flatten(value: unknown, prefix: string, out: TableRow): TableRow {

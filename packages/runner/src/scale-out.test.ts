@@ -78,7 +78,7 @@ function fakeResult(trial: string, key: string, auc: number): TrialResult {
       test: m, finalVal: m, steps: 2, imagesSeen: 16, trainSeconds: 1, evalSeconds: 0.1, imagesPerSecond: 16,
       backend: 'cpu', params: 10, finishedAt: '2026-01-01T00:00:00Z',
     },
-    curve: [{ step: 2, epoch: 1, imagesSeen: 16, trainLoss: 0.6, valLoss: 0.5, valAuc: auc, valAcc: 0.7, trainSeconds: 1 }],
+    curve: [{ step: 2, epoch: 1, imagesSeen: 16, trainLoss: 0.6, valLoss: 0.5, val: { auc, acc: 0.7 }, trainSeconds: 1 }],
   };
 }
 

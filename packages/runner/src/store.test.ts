@@ -14,8 +14,8 @@ function result(key: string, trial = 't'): TrialResult {
       imagesPerSecond: 16, backend: 'cpu', params: 10, finishedAt: '2026-01-01T00:00:00Z',
     },
     curve: [
-      { step: 1, epoch: 0.5, imagesSeen: 8, trainLoss: 0.7, valLoss: 0.6, valAuc: 0.7, valAcc: 0.6, trainSeconds: 0.5 },
-      { step: 2, epoch: 1, imagesSeen: 16, trainLoss: 0.6, valLoss: 0.5, valAuc: 0.8, valAcc: 0.7, trainSeconds: 1 },
+      { step: 1, epoch: 0.5, imagesSeen: 8, trainLoss: 0.7, valLoss: 0.6, val: { auc: 0.7, acc: 0.6 }, trainSeconds: 0.5 },
+      { step: 2, epoch: 1, imagesSeen: 16, trainLoss: 0.6, valLoss: 0.5, val: { auc: 0.8, acc: 0.7 }, trainSeconds: 1 },
     ],
   };
 }
@@ -67,7 +67,7 @@ describe('result store', () => {
     const cases: Array<[string, (r: TrialResult) => void, RegExp]> = [
       ['no-test', (r) => delete (r.summary as Partial<TrialResult['summary']>).test, /summary\.json: not a valid trial summary: test: missing/],
       ['bad-seed', (r) => ((r.summary as unknown as Record<string, unknown>).seed = 'one'), /summary\.json: not a valid trial summary: seed:/],
-      ['bad-point', (r) => delete (r.curve[1] as Partial<TrialResult['curve'][0]>).valAuc, /curve\.jsonl:2: not a valid curve point: valAuc: missing/],
+      ['bad-point', (r) => delete (r.curve[1].val as Partial<TrialResult['curve'][0]['val']>).auc, /curve\.jsonl:2: not a valid curve point: val\.auc: missing/],
       ['order', (r) => (r.curve[1].step = 1), /curve\.jsonl:2: step 1 does not follow step 1/],
       ['too-long', (r) => (r.curve[1].step = 50), /curve\.jsonl: reaches step 50 but summary\.json says the trial ran 2 steps/],
     ];
@@ -88,11 +88,11 @@ describe('result store', () => {
 
   it('reads a non-finite metric (written by JSON as null) back as NaN', () => {
     const r = result('k', 'nan');
-    r.curve[0].valAuc = NaN;
+    r.curve[0].val.auc = NaN;
     writeTrialResult(join(dir, 'nan'), {}, r);
     const stored = readStoredTrial(join(dir, 'nan'), 'k');
     expect(stored.state).to.equal('finished');
-    expect(stored.state === 'finished' && Number.isNaN(stored.result.curve[0].valAuc)).to.equal(true);
+    expect(stored.state === 'finished' && Number.isNaN(stored.result.curve[0].val.auc)).to.equal(true);
   });
 
   it('moves files aside into a dated folder with the reason, never deleting them', () => {

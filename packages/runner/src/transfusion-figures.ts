@@ -86,8 +86,8 @@ export function readResultTree(root: string, depth = 4): StoredResults {
  */
 export function resultSets(
   results: readonly TrialResult[],
-  fallback: { metric: 'auc' | 'acc'; threshold: number },
-  override?: { metric?: 'auc' | 'acc'; threshold?: number },
+  fallback: { metric: string; threshold: number },
+  override?: { metric?: string; threshold?: number },
 ): ResultSet[] {
   const sets = new Map<string, ResultSet>();
   for (const r of results) {
@@ -106,7 +106,7 @@ export interface TransfusionFiguresOptions {
    * Convergence metric and threshold for every trial. Absent: each trial's own (recorded in its
    * summary from the experiment's `report`), else AUC 0.8.
    */
-  metric?: 'auc' | 'acc';
+  metric?: string;
   threshold?: number;
   png?: boolean;
 }

@@ -5,7 +5,7 @@ import { MedtransferError } from '@medtransfer/core';
 import type { SpeedupRow } from '../comparisons';
 import { FIGURE_HEIGHT, FIGURE_WIDTH, OKABE_ITO, figureConfig } from '../figure-style';
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from '../figures';
-import { metricLabel, type CurveMetric } from '../metric';
+import { thresholdText, type CurveMetric } from '../metric';
 import { compareInits } from '../tables';
 import type { TransfusionPoint } from './tables';
 
@@ -31,7 +31,7 @@ export function convergenceSpeedupSpec(rows: readonly (SpeedupRow & { threshold:
   const x = { field: 'group', type: 'nominal', title: 'backbone', axis: { labelAngle: 0 } };
   const xOffset = { field: 'init', type: 'nominal', sort: inits, scale: { paddingInner: 0.2 } };
   const y = { field: 'speedup', type: 'quantitative', title: 'speed-up vs scratch (×)', scale: { type: 'log', nice: false, padding: 12 } };
-  const thresholds = [...new Set(usable.map((r) => `val ${metricLabel(r.metric)} ≥ ${r.threshold}`))].join(', ');
+  const thresholds = [...new Set(usable.map((r) => thresholdText(r.metric, r.threshold)))].join(', ');
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: { text: opts.title ?? 'Convergence speed-up over scratch', subtitle: `steps until ${thresholds}: scratch ÷ init · bars: 95 % bootstrap CI · hollow: censored` },
@@ -78,7 +78,7 @@ export function transfusionKSpec(points: readonly TransfusionPoint[], opts: { me
     $schema: VEGA_LITE_SCHEMA,
     title: {
       text: opts.title ?? 'Weight transfusion: convergence vs layers reused',
-      subtitle: `steps until val ${metricLabel(opts.metric)} ≥ ${thr}, mean over seeds · bars: 95 % t-interval · hollow: some runs censored (counted at their length)`,
+      subtitle: `steps until ${thresholdText(opts.metric, thr)}, mean over seeds · bars: 95 % t-interval · hollow: some runs censored (counted at their length)`,
     },
     width: FIGURE_WIDTH,
     height: FIGURE_HEIGHT,

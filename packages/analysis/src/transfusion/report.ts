@@ -6,6 +6,7 @@ import { finalMetricSpec, hasDataFractions, speedupSpec } from '../figures-stats
 import { fmtDelta, fmtNumber, markdownTable, type Align } from '../format';
 import { SIMILARITY_FIGURE_BASE, similarityByLayerSpec, similarityMarkdown, type SimilarityResult } from '../similarity-report';
 import { groupStats } from '../comparisons';
+import { thresholdText } from '../metric';
 import { convergenceSpeedupSpec, transfusionKSpec } from './figures';
 import { convergenceTable, fmtMeanCi, fmtP, fmtParams, modelTable, transfusionCurve, type ResultSet } from './tables';
 import { type ReportFigure, writeReportFiles } from '../report-files';
@@ -71,7 +72,7 @@ function convergenceSection(sets: readonly ResultSet[], seed: number) {
     r.backbone,
     fmtFraction(r.fraction),
     r.init,
-    `val ${r.metric.toUpperCase()} ≥ ${r.threshold}`,
+    thresholdText(r.metric, r.threshold),
     r.speedup === null ? '—' : `${r.bound === 'lower' ? '≥ ' : r.bound === 'upper' ? '≤ ' : r.bound === 'unknown' ? '? ' : ''}${fmtNumber(r.speedup, 2)}×`,
     r.lo === null || r.hi === null ? '—' : `[${fmtNumber(r.lo, 2)}, ${fmtNumber(r.hi, 2)}]`,
     `${r.censoredBaseline}/${r.nBaseline} · ${r.censoredTreatment}/${r.nTreatment}`,

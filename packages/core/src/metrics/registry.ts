@@ -1,0 +1,13 @@
+// The one register-all list of metrics: adding a metric means writing its file beside these and
+// adding it to ALL. Order here is the order of stored metrics, export columns and docs tables.
+import { Registry } from '../registry';
+import { acc } from './accuracy';
+import { auc } from './auc';
+import { kappa } from './kappa';
+import type { MetricSpec } from './spec';
+
+export const metrics = new Registry<MetricSpec>('metric');
+
+const ALL: MetricSpec[] = [auc, acc, kappa];
+
+for (const spec of ALL) metrics.register(spec.name, spec);
