@@ -26,6 +26,8 @@ export interface BenchOptions {
   /** Backbone params per net (only nets given some with `--params`), checked against the zoo. */
   params: Record<string, Record<string, unknown>>;
   json?: string;
+  /** Add the measured rows to the bench's stored measurements (packages/bench/measurements.json). */
+  record: boolean;
   help: boolean;
 }
 
@@ -50,7 +52,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --python PATH      Python for the peer (default ${DEFAULTS.python})
   --params JSON      backbone params for every net, e.g. --params '{"alpha":0.5}'; or for one
                      net: --params 'mobilenet-v1:{"stem":"small"}' (repeatable; per-net wins)
-  --json FILE        also write the results as JSON`;
+  --json FILE        also write the results as JSON
+  --record           add our measurements to packages/bench/measurements.json (committed; read
+                     by \`medtransfer plan\` for its time estimates), replacing older rows of the
+                     same net, params, size, batch and backend`;
 
 function checkNet(name: string, i: number): string {
   if (backbones.has(name) || (PEER_ONLY_NETS as readonly string[]).includes(name)) return name;
@@ -129,6 +134,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         python: { type: 'string' },
         params: { type: 'string', multiple: true },
         json: { type: 'string' },
+        record: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -158,6 +164,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     python: v.python ?? DEFAULTS.python,
     params: parseNetParams(v.params ?? [], uniqueNets),
     json: v.json,
+    record: v.record ?? false,
     help: v.help ?? false,
   };
 }

@@ -5,6 +5,7 @@ import { backbones } from '@medtransfer/zoo';
 import type { BenchOptions } from './args';
 import { currentLoad, describeMachine } from './machine';
 import { measureJs } from './measure';
+import { MEASUREMENTS_FILE, benchCommand, recordMeasurements } from './measurements';
 import { FLOP_CONVENTION, type BenchReport, type BenchRow } from './report';
 import { probeTorch, runPeer, type PeerResult } from './torch-peer';
 
@@ -72,5 +73,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   }
   report.machine.loadEnd = currentLoad();
   if (o.json) fs.writeFileSync(o.json, `${JSON.stringify({ ...report, options: o }, null, 2)}\n`);
+  if (o.record) {
+    const { rows, replaced } = recordMeasurements(MEASUREMENTS_FILE, report, benchCommand(o));
+    say(`${rows} measurement(s) recorded in ${MEASUREMENTS_FILE}${replaced ? ` (${replaced} older one(s) replaced)` : ''}`);
+  }
   return report;
 }

@@ -14,6 +14,7 @@ export type { MobileNetStem } from './mobilenet';
 export { BN_MOMENTUM } from './layers';
 export type { ParamCount } from './count';
 export { countMacs, countParams } from './count';
+export { TRAINING_FACTOR, countFlops, countFlopsAt, type FlopCount, type LayerFlops } from './flops';
 export { layerSeed } from './init';
 export { weightKey } from './weight-names';
 export type { Checkpoint, CheckpointManifest, CheckpointTensor, LoadOptions, LoadReport, ShapeMismatch, WeightEntry } from './checkpoint';
