@@ -4,7 +4,9 @@ packages/engine/src/metrics.test.ts, computed with scikit-learn (NumPy where it 
   argmax or at 0.5; multi-label per label over unmasked entries, then averaged);
 - kappa: quadratic-weighted Cohen's kappa of the argmax grades for ordinal cases
   (cohen_kappa_score(weights="quadratic", labels=range(K)): every grade keeps its distance even when
-  absent from the split; null where scikit-learn gives NaN, i.e. one and the same grade everywhere).
+  absent from the split; null where scikit-learn gives NaN, i.e. one and the same grade everywhere);
+- balanced-accuracy: balanced_accuracy_score of the class predictions (mean recall over the
+  classes present in the truth).
 Each case lists the metrics its task defines under "metrics"; null = undefined (NaN).
 
 Run from the repository root with Debian's interpreter (it has numpy and scikit-learn):
@@ -19,7 +21,7 @@ import numpy as np
 import sklearn
 import warnings
 
-from sklearn.metrics import accuracy_score, cohen_kappa_score, roc_auc_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, cohen_kappa_score, roc_auc_score
 
 rng = np.random.RandomState(20240601)
 
@@ -97,12 +99,19 @@ def kappa(task, labels, scores):
     return None if np.isnan(value) else value
 
 
+def balanced_accuracy(task, labels, scores):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "y_pred contains classes not in y_true": those are left out
+        return float(balanced_accuracy_score(labels, predicted(task, scores)))
+
+
 # Registered metric name -> (tasks it is defined for, reference function). A case lists the
 # metrics its task defines; None is a value scikit-learn leaves undefined (NaN in TypeScript).
 METRICS = {
     "auc": (ALL_TASKS, auc),
     "acc": (ALL_TASKS, acc),
     "kappa": ({"ordinal"}, kappa),
+    "balanced-accuracy": (CLASS_TASKS, balanced_accuracy),
 }
 
 

@@ -3,11 +3,12 @@
 import { Registry } from '../registry';
 import { acc } from './accuracy';
 import { auc } from './auc';
+import { balancedAccuracy } from './balanced-accuracy';
 import { kappa } from './kappa';
 import type { MetricSpec } from './spec';
 
 export const metrics = new Registry<MetricSpec>('metric');
 
-const ALL: MetricSpec[] = [auc, acc, kappa];
+const ALL: MetricSpec[] = [auc, acc, kappa, balancedAccuracy];
 
 for (const spec of ALL) metrics.register(spec.name, spec);
