@@ -6,7 +6,10 @@ packages/engine/src/metrics.test.ts, computed with scikit-learn (NumPy where it 
   (cohen_kappa_score(weights="quadratic", labels=range(K)): every grade keeps its distance even when
   absent from the split; null where scikit-learn gives NaN, i.e. one and the same grade everywhere);
 - balanced-accuracy: balanced_accuracy_score of the class predictions (mean recall over the
-  classes present in the truth).
+  classes present in the truth);
+- f1: f1_score of the class-1 predictions (binary), average="macro" (multi-class, ordinal: the
+  classes in the truth or the predictions), per label at 0.5 then averaged (multi-label); null
+  where no sample is positive or predicted positive (scikit-learn: 0 with a warning).
 Each case lists the metrics its task defines under "metrics"; null = undefined (NaN).
 
 Run from the repository root with Debian's interpreter (it has numpy and scikit-learn):
@@ -21,7 +24,7 @@ import numpy as np
 import sklearn
 import warnings
 
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, cohen_kappa_score, roc_auc_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, cohen_kappa_score, f1_score, roc_auc_score
 
 rng = np.random.RandomState(20240601)
 
@@ -105,6 +108,18 @@ def balanced_accuracy(task, labels, scores):
         return float(balanced_accuracy_score(labels, predicted(task, scores)))
 
 
+def f1(task, labels, scores):
+    def binary_f1(y, pred):
+        # 0/0 (no positive, none predicted): None, where scikit-learn would warn and give 0
+        return float(f1_score(y, pred)) if (y == 1).sum() + (pred == 1).sum() > 0 else None
+    if task == "binary":
+        return binary_f1(labels, predicted(task, scores))
+    if task == "multi-label":
+        return mean_defined(per_label(labels, scores, lambda y, s: binary_f1(y, (s > 0.5).astype(int))))
+    # macro over the classes in the truth or the predictions (labels=None)
+    return float(f1_score(labels, predicted(task, scores), average="macro"))
+
+
 # Registered metric name -> (tasks it is defined for, reference function). A case lists the
 # metrics its task defines; None is a value scikit-learn leaves undefined (NaN in TypeScript).
 METRICS = {
@@ -112,6 +127,7 @@ METRICS = {
     "acc": (ALL_TASKS, acc),
     "kappa": ({"ordinal"}, kappa),
     "balanced-accuracy": (CLASS_TASKS, balanced_accuracy),
+    "f1": (ALL_TASKS, f1),
 }
 
 
@@ -198,6 +214,12 @@ y = np.full(n, 2)
 logits = rng.normal(0, 0.3, (n, 5))
 logits[:, 2] += 3.0
 cases.append(softmax_case("ordinal-constant", "ordinal", y, f32(softmax(logits))))
+
+# Binary where every label and every prediction is class 0: AUC and F1 undefined (null).
+n = 20
+y = np.zeros(n, dtype=int)
+p1 = f32(rng.uniform(0.05, 0.45, n))
+cases.append(softmax_case("binary-negatives-only", "binary", y, f32(np.stack([1 - p1, p1], axis=1))))
 
 print(json.dumps({
     "producedBy": "/usr/bin/python3 packages/engine/reference/metrics_reference.py",

@@ -4,11 +4,12 @@ import { Registry } from '../registry';
 import { acc } from './accuracy';
 import { auc } from './auc';
 import { balancedAccuracy } from './balanced-accuracy';
+import { f1 } from './f1';
 import { kappa } from './kappa';
 import type { MetricSpec } from './spec';
 
 export const metrics = new Registry<MetricSpec>('metric');
 
-const ALL: MetricSpec[] = [auc, acc, kappa, balancedAccuracy];
+const ALL: MetricSpec[] = [auc, acc, kappa, balancedAccuracy, f1];
 
 for (const spec of ALL) metrics.register(spec.name, spec);
