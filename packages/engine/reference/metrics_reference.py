@@ -9,7 +9,9 @@ packages/engine/src/metrics.test.ts, computed with scikit-learn (NumPy where it 
   classes present in the truth);
 - f1: f1_score of the class-1 predictions (binary), average="macro" (multi-class, ordinal: the
   classes in the truth or the predictions), per label at 0.5 then averaged (multi-label); null
-  where no sample is positive or predicted positive (scikit-learn: 0 with a warning).
+  where no sample is positive or predicted positive (scikit-learn: 0 with a warning);
+- sensitivity-youden, specificity-youden (binary): TPR and 1 − FPR at the first argmax of
+  TPR − FPR over roc_curve(drop_intermediate=False) of the class-1 probability.
 Each case lists the metrics its task defines under "metrics"; null = undefined (NaN).
 
 Run from the repository root with Debian's interpreter (it has numpy and scikit-learn):
@@ -24,7 +26,7 @@ import numpy as np
 import sklearn
 import warnings
 
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, cohen_kappa_score, f1_score, roc_auc_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, cohen_kappa_score, f1_score, roc_auc_score, roc_curve
 
 rng = np.random.RandomState(20240601)
 
@@ -120,6 +122,15 @@ def f1(task, labels, scores):
     return float(f1_score(labels, predicted(task, scores), average="macro"))
 
 
+def youden(labels, scores):
+    """(sensitivity, specificity) at the first maximum of TPR − FPR over every ROC point, or Nones."""
+    if labels.min() == labels.max():
+        return None, None
+    fpr, tpr, _ = roc_curve(labels, scores[:, 1].astype(np.float64), drop_intermediate=False)
+    i = int(np.argmax(tpr - fpr))  # first maximum: the highest threshold
+    return float(tpr[i]), float(1 - fpr[i])
+
+
 # Registered metric name -> (tasks it is defined for, reference function). A case lists the
 # metrics its task defines; None is a value scikit-learn leaves undefined (NaN in TypeScript).
 METRICS = {
@@ -128,6 +139,8 @@ METRICS = {
     "kappa": ({"ordinal"}, kappa),
     "balanced-accuracy": (CLASS_TASKS, balanced_accuracy),
     "f1": (ALL_TASKS, f1),
+    "sensitivity-youden": ({"binary"}, lambda task, labels, scores: youden(labels, scores)[0]),
+    "specificity-youden": ({"binary"}, lambda task, labels, scores: youden(labels, scores)[1]),
 }
 
 
@@ -220,6 +233,12 @@ n = 20
 y = np.zeros(n, dtype=int)
 p1 = f32(rng.uniform(0.05, 0.45, n))
 cases.append(softmax_case("binary-negatives-only", "binary", y, f32(np.stack([1 - p1, p1], axis=1))))
+
+# Binary with two ROC points of equal Youden J (0.5 at thresholds 0.9 and 0.4): the first, i.e.
+# the highest threshold, gives sensitivity 0.5 and specificity 1.
+y = np.array([0, 1, 0, 1])
+p1 = f32([0.1, 0.4, 0.6, 0.9])
+cases.append(softmax_case("binary-youden-tie", "binary", y, f32(np.stack([1 - p1, p1], axis=1))))
 
 print(json.dumps({
     "producedBy": "/usr/bin/python3 packages/engine/reference/metrics_reference.py",

@@ -7,9 +7,10 @@ import { balancedAccuracy } from './balanced-accuracy';
 import { f1 } from './f1';
 import { kappa } from './kappa';
 import type { MetricSpec } from './spec';
+import { sensitivityYouden, specificityYouden } from './youden';
 
 export const metrics = new Registry<MetricSpec>('metric');
 
-const ALL: MetricSpec[] = [auc, acc, kappa, balancedAccuracy, f1];
+const ALL: MetricSpec[] = [auc, acc, kappa, balancedAccuracy, f1, sensitivityYouden, specificityYouden];
 
 for (const spec of ALL) metrics.register(spec.name, spec);
