@@ -11,7 +11,9 @@ packages/engine/src/metrics.test.ts, computed with scikit-learn (NumPy where it 
   classes in the truth or the predictions), per label at 0.5 then averaged (multi-label); null
   where no sample is positive or predicted positive (scikit-learn: 0 with a warning);
 - sensitivity-youden, specificity-youden (binary): TPR and 1 − FPR at the first argmax of
-  TPR − FPR over roc_curve(drop_intermediate=False) of the class-1 probability.
+  TPR − FPR over roc_curve(drop_intermediate=False) of the class-1 probability;
+- ece: expected calibration error in NumPy from its definition (15 equal-width bins on the max
+  probability; scikit-learn has no function for it).
 Each case lists the metrics its task defines under "metrics"; null = undefined (NaN).
 
 Run from the repository root with Debian's interpreter (it has numpy and scikit-learn):
@@ -131,6 +133,23 @@ def youden(labels, scores):
     return float(tpr[i]), float(1 - fpr[i])
 
 
+def ece(task, labels, scores, bins=15):
+    """Expected calibration error from its definition (scikit-learn has none): confidence = max
+    probability, correct = argmax is the truth, bins (b/15, (b+1)/15] (the first also holds 0),
+    ECE = sum over bins of |bin| / n * |accuracy - mean confidence| (Guo et al. 2017)."""
+    conf = scores.max(axis=1).astype(np.float64)
+    correct = (scores.argmax(axis=1) == labels).astype(np.float64)
+    edges = np.arange(bins + 1) / bins
+    total = 0.0
+    for b in range(bins):
+        in_bin = (conf <= edges[b + 1]) & ((conf > edges[b]) if b > 0 else True)
+        if b == bins - 1:
+            in_bin |= conf > 1
+        if in_bin.any():
+            total += in_bin.mean() * abs(correct[in_bin].mean() - conf[in_bin].mean())
+    return float(total)
+
+
 # Registered metric name -> (tasks it is defined for, reference function). A case lists the
 # metrics its task defines; None is a value scikit-learn leaves undefined (NaN in TypeScript).
 METRICS = {
@@ -141,6 +160,7 @@ METRICS = {
     "f1": (ALL_TASKS, f1),
     "sensitivity-youden": ({"binary"}, lambda task, labels, scores: youden(labels, scores)[0]),
     "specificity-youden": ({"binary"}, lambda task, labels, scores: youden(labels, scores)[1]),
+    "ece": (CLASS_TASKS, ece),
 }
 
 

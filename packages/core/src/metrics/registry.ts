@@ -4,6 +4,7 @@ import { Registry } from '../registry';
 import { acc } from './accuracy';
 import { auc } from './auc';
 import { balancedAccuracy } from './balanced-accuracy';
+import { ece } from './ece';
 import { f1 } from './f1';
 import { kappa } from './kappa';
 import type { MetricSpec } from './spec';
@@ -11,6 +12,6 @@ import { sensitivityYouden, specificityYouden } from './youden';
 
 export const metrics = new Registry<MetricSpec>('metric');
 
-const ALL: MetricSpec[] = [auc, acc, kappa, balancedAccuracy, f1, sensitivityYouden, specificityYouden];
+const ALL: MetricSpec[] = [auc, acc, kappa, balancedAccuracy, f1, sensitivityYouden, specificityYouden, ece];
 
 for (const spec of ALL) metrics.register(spec.name, spec);
