@@ -22,6 +22,7 @@ describe('analysis: any registered metric', () => {
   it('labels, titles and threshold texts come from the registry', () => {
     expect([metricLabel('auc'), metricTitle('acc'), metricTitle('kappa')]).to.deep.equal(['AUC', 'accuracy', 'quadratic kappa']);
     expect(thresholdText('auc', 0.8)).to.equal('val AUC ≥ 0.8');
+    expect(thresholdText('ece', 0.1)).to.equal('val ECE ≤ 0.1');
     expect(() => checkMetricOptions({ metric: 'kapa' }, 'summarize')).to.throw(/summarize: unknown metric "kapa"; did you mean "kappa"\?/);
   });
 

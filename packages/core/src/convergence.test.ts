@@ -50,6 +50,17 @@ describe('convergence', () => {
     expect(firstReach([point(30, 0.9), point(10, 0.9)], 'auc', 0.9)?.step).to.equal(10);
   });
 
+  it('a lower-is-better metric (ece) reaches a threshold from above: ≤ counts, best is the lowest, relative = reference ÷ fraction', () => {
+    const ece = [0.3, 0.12, 0.08, NaN, 0.1];
+    const eceCurve = curve.map((p, i) => ({ ...p, val: { ...p.val, ece: ece[i] } }));
+    const s = convergenceSummary(eceCurve, { metric: 'ece', threshold: 0.1, relative: { fraction: 0.8, of: 'best' } });
+    expect(s.reached[0]).to.include({ steps: 30, censored: false });
+    expect(s.reached[1].threshold).to.be.closeTo(0.08 / 0.8, 1e-12);
+    expect(s.reached[1]).to.include({ basis: 'best', steps: 30 });
+    expect(firstReach(eceCurve, 'ece', 0.12)?.step).to.equal(20);
+    expect(convergenceSummary(eceCurve, { metric: 'ece', threshold: 0.05 }).reached[0].censored).to.equal(true);
+  });
+
   it('takes any registered metric: a point without it (not defined for the task) counts as not finite', () => {
     const withKappa = curve.map((p, i) => (i < 2 ? p : { ...p, val: { ...p.val, kappa: 0.2 * i } }));
     const s = convergenceSummary(withKappa, { metric: 'kappa', threshold: 0.5 });
