@@ -5,8 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { experimentJsonSchema } from '@medtransfer/core';
-import { RunEvent, runExperimentFile } from '@medtransfer/runner';
+import { RunEvent, editorJsonSchema, runExperimentFile } from '@medtransfer/runner';
 
 const root = resolve(__dirname, '../../..');
 
@@ -101,10 +100,12 @@ describe('end to end', function () {
   it('runs every init strategy end to end', async () => {
     writeFileSync(
       join(dir, 'inits.yaml'),
-      tinyExperiment.replace('init: [scratch, pretrained]', 'init: [{ transfusion: 1 }, { frozen: 2 }, mean-var, gabor-conv1]').replace('name: tiny', 'name: inits'),
+      tinyExperiment
+        .replace('init: [scratch, pretrained]', 'init: [{ transfusion: 1 }, { frozen: 2 }, mean-var, gabor-conv1, { slim: { keep: 2, blocks: 1, filters: 16 } }, pretrained-bn-only]')
+        .replace('name: tiny', 'name: inits'),
     );
     const out = await runExperimentFile(join(dir, 'inits.yaml'), { resultsDir: join(dir, 'inits'), workers: 1 });
-    expect(out.results.map((r) => r.summary.init)).to.deep.equal(['transfusion-1', 'frozen-2', 'mean-var', 'gabor-conv1']);
+    expect(out.results.map((r) => r.summary.init)).to.deep.equal(['transfusion-1', 'frozen-2', 'mean-var', 'gabor-conv1', 'slim-2-cbr-b1-f16', 'pretrained-bn-only']);
     for (const r of out.results) expect(r.summary.test.auc, r.summary.trial).to.be.within(0, 1);
     expect(readFileSync(join(out.experimentDir, 'summary.md'), 'utf8')).to.contain('transfusion-1');
   });
@@ -131,7 +132,7 @@ describe('end to end', function () {
   it('ships a JSON Schema that matches the config schema', () => {
     const committed = JSON.parse(readFileSync(join(root, 'experiments/experiment.schema.json'), 'utf8'));
     expect(committed, 'regenerate: npm run medtransfer -- schema > experiments/experiment.schema.json').to.deep.equal(
-      experimentJsonSchema(),
+      editorJsonSchema(),
     );
   });
 });

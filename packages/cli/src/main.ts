@@ -3,8 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { MedtransferError, backendNames, experimentJsonSchema, setLogSink } from '@medtransfer/core';
-import { MEDMNIST_FLAGS, MEDMNIST_SIZES, fetchMedmnist, formatPlan, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
+import { MedtransferError, backendNames, setLogSink } from '@medtransfer/core';
+import { MEDMNIST_FLAGS, MEDMNIST_SIZES, editorJsonSchema, fetchMedmnist, formatPlan, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
 import { experimentStatus, exportRowsFor, formatStatus, mergeStores, parseShard, slurmScript, toCsv, toJsonl, upgradeStore, writeFileAtomic } from '@medtransfer/runner';
 import { createProgressPrinter, formatDuration } from './progress';
 import { registerStudyCommands } from './study-commands';
@@ -220,7 +220,7 @@ program
   .command('schema')
   .description('print the JSON Schema of experiment files (committed as experiments/experiment.schema.json)')
   .action(() => {
-    process.stdout.write(`${JSON.stringify(experimentJsonSchema(), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(editorJsonSchema(), null, 2)}\n`);
   });
 
 registerStudyCommands(program);

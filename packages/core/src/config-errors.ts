@@ -103,3 +103,32 @@ export function toConfigErrors(schema: z.ZodType, raw: unknown, issues: z.core.$
   }
   return out;
 }
+
+/** A value checked against a schema: the parsed value, or every problem with its config path. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; issues: ConfigError[] };
+
+/** `inner` (a path inside a value, `kep` or `[0].top`) under `prefix` (`sweep.init[0].slim`). */
+export function joinPath(prefix: string, inner: string): string {
+  if (!inner) return prefix;
+  if (!prefix) return inner;
+  return inner.startsWith('[') ? `${prefix}${inner}` : `${prefix}.${inner}`;
+}
+
+/**
+ * Parses `value` (found at config path `path`) with `schema`: defaults filled in, or all problems
+ * as ConfigErrors whose paths point into the value, with "did you mean" for unknown keys and names.
+ * Registries use it to check the params of a component named in an experiment file.
+ */
+export function parseAt<S extends z.ZodType>(schema: S, value: unknown, path: string): Checked<z.output<S>> {
+  const result = schema.safeParse(value);
+  if (result.success) return { ok: true, value: result.data };
+  const issues = toConfigErrors(schema, value, result.error.issues).map((e) => new ConfigError(joinPath(path, e.path), e.detail));
+  return { ok: false, issues };
+}
+
+/** A value as YAML flow style for messages: `{transfusion: 2}`, `{name: step, every: 10}`. */
+export function flowYaml(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(flowYaml).join(', ')}]`;
+  if (value && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${k}: ${flowYaml(v)}`).join(', ')}}`;
+  return typeof value === 'string' && /^[\w./-]+$/.test(value) ? value : JSON.stringify(value);
+}

@@ -1,5 +1,6 @@
 // The experiment file's schema (zod, strict, defaults here) and the types drawn from it.
-// Registry names (backbones, datasets) are checked by the runner, which knows the registries.
+// Registry names and params (backbones, datasets, inits, optimisers, schedules) are checked by the
+// runner, which knows the registries (docs/architecture.md, "Registries").
 import { z } from 'zod';
 import { metrics } from './metrics';
 import { unknownNameMessage } from './suggest';
@@ -17,8 +18,6 @@ export function normalizeComponent(ref: z.infer<typeof componentSchema>): Compon
   return typeof ref === 'string' ? { name: ref, params: {} } : { name: ref.name, params: ref.params ?? {} };
 }
 
-export const optimizerNames = ['adam', 'adamw', 'sgd'] as const;
-export const scheduleNames = ['constant', 'step', 'multistep', 'cosine'] as const;
 /** Early stopping tracks any registered metric, or the validation loss. */
 export const earlyStoppingMetrics: readonly string[] = [...metrics.names(), 'loss'];
 
@@ -37,78 +36,46 @@ function metricName(extra: readonly string[] = []) {
 }
 
 export const backendNames = ['auto', 'node-gpu', 'node', 'native', 'wasm', 'cpu'] as const;
-export const initNames = ['scratch', 'pretrained', 'mean-var', 'gabor-conv1'] as const;
 
 /**
- * An initialisation strategy: a name, or a mapping for the ones with a parameter —
- * `{transfusion: k}` (pretrained layer groups 1..k), `{frozen: k}` (groups 1..k not trained),
- * `{mean-var: {batchNorm: false}}`, `{slim: {keep: k, top: cbr | depthwise}}` (pretrained groups
- * 1..k under a small fresh top).
+ * An initialisation strategy: a registry name (`scratch`, `mean-var`), or a mapping of one name to
+ * its parameters (`{transfusion: 2}`, `{slim: {keep: 2}}`). The zoo's init registry checks the name
+ * and the parameters, with their config path, when the experiment is planned; the JSON Schema lists
+ * the registry's forms under this id.
  */
-export const initSchema = z.union([
-  z.enum(initNames),
-  z.strictObject({ transfusion: z.number().int().min(1) }),
-  z.strictObject({ frozen: z.number().int().min(1) }),
-  z.strictObject({ 'mean-var': z.strictObject({ batchNorm: z.boolean().default(true) }) }),
-  z.strictObject({
-    slim: z.strictObject({
-      /** Backbone layer groups kept (pretrained), 1..k. */
-      keep: z.number().int().min(1),
-      /** The fresh top: CBR blocks or depthwise-separable blocks. */
-      top: z.enum(['cbr', 'depthwise']).default('cbr'),
-      blocks: z.number().int().min(1).max(8).default(2),
-      filters: z.number().int().min(1).default(256),
-    }),
-  }),
-]);
+export const initSchema = z.union([z.string(), z.record(z.string(), z.unknown())]).meta({ id: 'InitConfig' });
 export type InitConfig = z.infer<typeof initSchema>;
 
 /**
- * A learning-rate schedule: lr(step) = lr × factor(step), a pure function of the step (so a
- * resumed run needs no schedule state). A bare name uses that schedule's defaults.
+ * A learning-rate schedule: a registry name (with its defaults) or `{name, ...params}`. The
+ * engine's schedule registry checks it and fills its defaults in when the experiment is planned.
  */
-export const scheduleSchema = z.union([
-  z.enum(scheduleNames),
-  z.strictObject({ name: z.literal('constant') }),
-  /** ×gamma every `every` steps. */
-  z.strictObject({ name: z.literal('step'), every: z.number().int().positive(), gamma: z.number().positive().max(1).default(0.1) }),
-  /** ×gamma at each milestone, given as fractions of the run (MedMNIST: [0.5, 0.75], ×0.1). */
-  z.strictObject({
-    name: z.literal('multistep'),
-    milestones: z.array(z.number().gt(0).lt(1, 'milestones are fractions of the run between 0 and 1, e.g. 0.5 for half-way')).min(1).default([0.5, 0.75]),
-    gamma: z.number().positive().max(1).default(0.1),
-  }),
-  /** Cosine from lr down to lr × minFactor over the steps after warm-up. */
-  z.strictObject({ name: z.literal('cosine'), minFactor: z.number().min(0).max(1).default(0) }),
-]);
+export const scheduleSchema = z.union([z.string(), z.looseObject({ name: z.string() })]).meta({ id: 'ScheduleConfig' });
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 
-// New optimiser fields are optional (absent = the earlier behaviour) so experiment files and
-// trial keys from before they existed stay the same; the engine documents their defaults.
-export const optimizerSchema = z.strictObject({
-  name: z.enum(optimizerNames).default('adam'),
-  lr: z.number().positive().default(1e-3),
-  /** SGD momentum (ignored by Adam). */
-  momentum: z.number().min(0).max(1).default(0.9),
-  /** SGD: Nesterov momentum (default false). */
-  nesterov: z.boolean().optional(),
-  /** Adam/AdamW betas (default 0.9, 0.999) and epsilon (default 1e-7, Keras). */
-  beta1: z.number().min(0).lt(1).optional(),
-  beta2: z.number().min(0).lt(1).optional(),
-  epsilon: z.number().positive().optional(),
-  /** sgd, adam: L2 penalty added to the gradient; adamw: decoupled decay (default 0; adamw 0.01). */
-  weightDecay: z.number().min(0).optional(),
-  /** Rescale all gradients together when their global L2 norm exceeds this. */
-  clipNorm: z.number().positive().optional(),
-  /** Clamp every gradient entry to [-clipValue, clipValue] (applied before clipNorm). */
-  clipValue: z.number().positive().optional(),
-  /** Default constant. */
-  schedule: scheduleSchema.optional(),
-  /** Linear warm-up: lr × step / warmupSteps over the first warmupSteps steps. */
-  warmupSteps: z.number().int().nonnegative().optional(),
-  /** Learning-rate multiplier per layer group of the backbone (e.g. `{ block1: 0.1 }`); unnamed groups 1. */
-  groupLr: z.record(z.string(), z.number().min(0)).optional(),
-});
+/**
+ * The fields every optimiser takes. Each optimiser's own fields (`nesterov`, `beta1`, …) are
+ * declared by its spec in the engine's optimiser registry, which checks the whole mapping (unknown
+ * keys included) when the experiment is planned.
+ */
+export const optimizerSchema = z
+  .looseObject({
+    name: z.string().default('adam'),
+    lr: z.number().positive().default(1e-3),
+    /** SGD momentum; filled in for every optimiser (ignored by the others), as trial keys always held it. */
+    momentum: z.number().min(0).max(1).default(0.9),
+    /** Rescale all gradients together when their global L2 norm exceeds this. */
+    clipNorm: z.number().positive().optional(),
+    /** Clamp every gradient entry to [-clipValue, clipValue] (applied before clipNorm). */
+    clipValue: z.number().positive().optional(),
+    /** Default constant. */
+    schedule: scheduleSchema.optional(),
+    /** Linear warm-up: lr × step / warmupSteps over the first warmupSteps steps. */
+    warmupSteps: z.number().int().nonnegative().optional(),
+    /** Learning-rate multiplier per layer group of the backbone (e.g. `{ block1: 0.1 }`); unnamed groups 1. */
+    groupLr: z.record(z.string(), z.number().min(0)).optional(),
+  })
+  .meta({ id: 'OptimizerConfig' });
 
 export const trainingSchema = z
   .strictObject({

@@ -8,7 +8,7 @@ import { ExperimentConfig, experimentSchema } from './config-schema';
 import { ConfigError, MedtransferError } from './errors';
 
 export * from './config-schema';
-export { ConfigIssuesError, toConfigErrors } from './config-errors';
+export { type Checked, ConfigIssuesError, flowYaml, joinPath, parseAt, toConfigErrors } from './config-errors';
 
 /** Validates an already-parsed object against the experiment schema. */
 export function validateExperiment(raw: unknown, file = '<experiment>'): ExperimentConfig {
@@ -38,7 +38,38 @@ export function loadExperimentFile(file: string): ExperimentConfig {
   return parseExperimentYaml(text, file);
 }
 
-/** JSON Schema of the experiment file, for editors (`$schema` in experiment files). */
-export function experimentJsonSchema(): unknown {
-  return z.toJSONSchema(experimentSchema, { io: 'input', unrepresentable: 'any' });
+/**
+ * The forms a registry accepts for a config value, as zod schemas (one per registered component):
+ * what the JSON Schema lists for editors in place of the general form the experiment schema checks.
+ */
+export interface ComponentForms {
+  init?: z.ZodType[];
+  optimizer?: z.ZodType[];
+  schedule?: z.ZodType[];
+}
+
+/** Where each component sits in the JSON Schema (`$defs`): the ids of the general schemas. */
+const FORM_IDS = { init: 'InitConfig', optimizer: 'OptimizerConfig', schedule: 'ScheduleConfig' } as const;
+
+type JsonSchema = { $schema?: string; $defs?: Record<string, unknown> } & Record<string, unknown>;
+
+/**
+ * JSON Schema of the experiment file, for editors (`$schema` in experiment files). Init
+ * strategies, optimisers and schedules are `$defs` (`InitConfig`, `OptimizerConfig`,
+ * `ScheduleConfig`); with `forms` (the runner passes the registries'), each lists the valid forms
+ * instead of the general one. A form may use the general schemas (an optimiser's `schedule` field):
+ * they become references to the `$defs`.
+ */
+export function experimentJsonSchema(forms: ComponentForms = {}): unknown {
+  const opts = { io: 'input', unrepresentable: 'any' } as const;
+  const out = z.toJSONSchema(experimentSchema, opts) as JsonSchema;
+  const defs = (out.$defs ??= {});
+  for (const [key, id] of Object.entries(FORM_IDS) as [keyof ComponentForms, string][]) {
+    const list = forms[key];
+    if (!list?.length) continue;
+    const { $schema: _s, $defs: inner = {}, ...schema } = z.toJSONSchema(list.length === 1 ? list[0] : z.union(list), opts) as JsonSchema;
+    for (const [name, def] of Object.entries(inner)) if (!(name in defs)) defs[name] = def;
+    defs[id] = schema;
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import type { Batch, TaskType, TrainingConfig } from '@medtransfer/core';
 import { getLogger } from '@medtransfer/core';
 import { predictLogits } from './evaluate';
 import { labelTensors, lossTensor } from './losses';
+import { optimizerMemory } from './optimizers';
 import { type HeapEstimate, type HeapRunInfo, WASM_HEAP_MAX_BYTES, WasmAllocationError, WasmHeapError, guardWasmAllocations, isWasmHeapFailure, markTfjsUnusable, wasmHeapBackend } from './backend/heap-limit';
 
 const log = getLogger('engine');
@@ -74,15 +75,13 @@ export interface StepMemory {
 /**
  * Tensor bytes of the optimiser update, in units of the trainable weights' bytes: `slots`,
  * created at the first update (Adam's two moments, SGD's momentum), and `temporaries`, the
- * update's intermediates, which stay alive until the step's tf.tidy ends. The temporaries were
- * measured on the wasm backend (ResNet-50, 64 px: Adam 11.2, SGD with momentum 1.2, plain SGD
- * 0.25 × the weights); they do not depend on the batch size.
+ * update's intermediates, which stay alive until the step's tf.tidy ends. Each optimiser's spec
+ * gives both (measured numbers, see its file); they do not depend on the batch size.
  */
 export function optimizerUpdateBytes(training: TrainingConfig, vars: tf.Variable[]): { slots: number; temporaries: number } {
   const paramBytes = vars.reduce((s, v) => s + v.size * 4, 0);
-  const o = training.optimizer;
-  if (o.name === 'sgd') return o.momentum > 0 ? { slots: paramBytes, temporaries: 1.25 * paramBytes } : { slots: 0, temporaries: 0.25 * paramBytes };
-  return { slots: 2 * paramBytes, temporaries: 11.5 * paramBytes };
+  const m = optimizerMemory(training.optimizer);
+  return { slots: m.slots * paramBytes, temporaries: m.temporaries * paramBytes };
 }
 
 /**

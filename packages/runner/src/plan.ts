@@ -1,24 +1,26 @@
 // Expands an experiment into trials (the sweep's axes, see sweep.ts) with stable names and keys,
-// and checks every registry name and input size with its config path before anything runs.
+// and checks every registry name (backbones, datasets, inits, optimisers, schedules), their params
+// and input sizes with their config paths before anything runs.
 import {
   ComponentRef,
-  InitConfig,
   ConfigError,
   ConfigIssuesError,
   ExperimentConfig,
   StageConfig,
   normalizeComponent,
   STORE_VERSION,
+  experimentJsonSchema,
   runName,
   stableHash,
 } from '@medtransfer/core';
 import { datasetLocationParams, datasets } from '@medtransfer/data';
+import { checkOptimizer, optimizerForms, scheduleForms } from '@medtransfer/engine';
 import {
   InitStrategy,
-  SLIM_DEFAULTS,
   WeightSourceSpec,
   backbones,
   checkWeightSource,
+  initForms,
   minInputSize,
   needsPretrained,
   splitBackboneWeights,
@@ -78,15 +80,31 @@ export interface SkippedTrial {
   path: string;
 }
 
-/** The zoo strategy an `init` entry of the file names. */
-export function toStrategy(init: InitConfig): InitStrategy {
-  if (typeof init === 'string') {
-    return init === 'mean-var' ? { kind: 'mean-var', batchNorm: true } : { kind: init };
-  }
-  if ('transfusion' in init) return { kind: 'transfusion', k: init.transfusion };
-  if ('frozen' in init) return { kind: 'frozen', k: init.frozen };
-  if ('slim' in init) return { kind: 'slim', ...SLIM_DEFAULTS, ...init.slim };
-  return { kind: 'mean-var', batchNorm: init['mean-var'].batchNorm };
+/**
+ * The experiment file's JSON Schema for editors (`medtransfer schema`, committed as
+ * experiments/experiment.schema.json): core's schema with the registries' init, optimiser and
+ * schedule forms in place of the general ones.
+ */
+export function editorJsonSchema(): unknown {
+  return experimentJsonSchema({ init: initForms(), optimizer: optimizerForms(), schedule: scheduleForms() });
+}
+
+/**
+ * `config` with each stage's `training.optimizer` checked by the engine's registries (optimiser
+ * and schedule: names, fields, defaults filled in); problems go to `issues`. The checked configs
+ * are what trial keys hash: for the optimisers and schedules that existed before the registries
+ * they equal what the experiment schema filled in then, so keys do not change.
+ */
+function withCheckedOptimizers(config: ExperimentConfig, issues: ConfigError[], file: string): ExperimentConfig {
+  const checked = (stage: StageConfig, key: 'source' | 'target'): StageConfig => {
+    const c = checkOptimizer(stage.training.optimizer, `${key}.training.optimizer`);
+    if (!c.ok) {
+      issues.push(...c.issues.map((e) => new ConfigError(e.path, e.detail, file)));
+      return stage;
+    }
+    return { ...stage, training: { ...stage.training, optimizer: c.value } };
+  };
+  return { ...config, ...(config.source ? { source: checked(config.source, 'source') } : {}), target: checked(config.target, 'target') };
 }
 
 export interface Plan {
@@ -101,8 +119,9 @@ export interface Plan {
   skipped: SkippedTrial[];
 }
 
-export function planExperiment(config: ExperimentConfig, file: string): Plan {
+export function planExperiment(parsed: ExperimentConfig, file: string): Plan {
   const issues: ConfigError[] = [];
+  const config = withCheckedOptimizers(parsed, issues, file);
   const check = (fn: () => void) => {
     try {
       fn();
@@ -111,8 +130,8 @@ export function planExperiment(config: ExperimentConfig, file: string): Plan {
       else throw err;
     }
   };
-  const sweep = expandSweep(config, file, toStrategy);
-  if (sweep.issues.length) throw new ConfigIssuesError(file, sweep.issues);
+  const sweep = expandSweep(config, file);
+  if (sweep.issues.length) throw new ConfigIssuesError(file, [...issues, ...sweep.issues]);
   const { points } = sweep;
   const pretrainedOf = (b: number) => points.filter((p) => p.backbone === sweep.backbones[b] && needsPretrained(p.init.strategy));
   // `params.weights` is not an architecture param: split it off before the backbone sees its params.

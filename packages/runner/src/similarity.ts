@@ -6,7 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ComponentRef, ImageDataset, MedtransferError, SplitName, StageConfig, getLogger, normalizeComponent } from '@medtransfer/core';
 import { applySubset, createStageSources, loadDataset } from '@medtransfer/data';
-import { ClassifierModel, InitStrategy, MANIFEST_FILE, createModel, createSlimModel, loadWeights, readCheckpoint } from '@medtransfer/zoo';
+import { ClassifierModel, InitStrategy, MANIFEST_FILE, createInitModel, createModel, loadWeights, readCheckpoint } from '@medtransfer/zoo';
 import { SIMILARITY_METRICS, SimilarityMetric, SimilarityResult, SimilarityRow, linearCka, pwcca, svcca, writeSimilarity } from '@medtransfer/analysis';
 import { selectBackend } from '@medtransfer/engine';
 import { DATA_SEED } from './plan';
@@ -81,7 +81,8 @@ export function loadTrialModel(ref: ModelRef): { model: ClassifierModel; config:
   const opts = { inputShape: manifest.inputShape, numClasses: manifest.numClasses, seed: config.trial.seed, path: 'sweep.backbone' };
   const strategy = config.trial.strategy;
   const arch = config.trial.model ?? { name: manifest.backbone, params: manifest.params };
-  const model = strategy?.kind === 'slim' ? createSlimModel(arch, opts, strategy) : createModel(arch, opts);
+  // a strategy with its own architecture (slim) builds it; trials stored without one are plain models
+  const model = strategy ? createInitModel(arch, opts, strategy) : createModel(arch, opts);
   try {
     loadWeights(model, ckpt, { strict: true });
   } catch (err) {

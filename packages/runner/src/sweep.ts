@@ -1,5 +1,6 @@
 // Sweep axes → combinations: the cartesian product of the grid axes and the `tied` rows (one
-// axis together), then `skip` entries removed with their reasons. Registry checks are plan.ts's.
+// axis together), then `skip` entries removed with their reasons. Init entries are checked here
+// (the zoo's init registry; their ids name trials); the other registry checks are plan.ts's.
 import {
   ComponentRef,
   ConfigError,
@@ -12,7 +13,7 @@ import {
   stableHash,
   sweepAxisNames,
 } from '@medtransfer/core';
-import { InitStrategy, strategyId } from '@medtransfer/zoo';
+import { InitStrategy, parseInit, strategyId } from '@medtransfer/zoo';
 
 /** Short identifier for a backbone with parameters: `cbr-small` or `cbr-small-<hash>`. */
 export function backboneId(ref: ComponentRef): string {
@@ -77,7 +78,7 @@ interface Assignment {
   seed?: number;
 }
 
-export function expandSweep(config: ExperimentConfig, file: string, toStrategy: (i: InitConfig) => InitStrategy): SweepExpansion {
+export function expandSweep(config: ExperimentConfig, file: string): SweepExpansion {
   const { sweep } = config;
   const issues: ConfigError[] = [];
   const issue = (path: string, detail: string) => issues.push(new ConfigError(path, detail, file));
@@ -115,8 +116,19 @@ export function expandSweep(config: ExperimentConfig, file: string, toStrategy: 
     return entry;
   };
   const inits: SweepInit[] = [];
-  const initEntry = (value: InitConfig, path: string): SweepInit => {
-    const strategy = toStrategy(value);
+  // Each entry is checked once, where it first appears; a bad one leaves its combinations out (the issues stop the plan).
+  const strategies = new Map<InitConfig, InitStrategy | undefined>();
+  const strategyOf = (value: InitConfig, path: string): InitStrategy | undefined => {
+    if (!strategies.has(value)) {
+      const parsed = parseInit(value, path);
+      if (!parsed.ok) for (const e of parsed.issues) issue(e.path, e.detail);
+      strategies.set(value, parsed.ok ? parsed.value : undefined);
+    }
+    return strategies.get(value);
+  };
+  const initEntry = (value: InitConfig, path: string): SweepInit | undefined => {
+    const strategy = strategyOf(value, path);
+    if (!strategy) return undefined;
     const found = inits.find((x) => strategyId(x.strategy) === strategyId(strategy));
     if (found) return found;
     const entry = { value, path, strategy };
@@ -148,8 +160,12 @@ export function expandSweep(config: ExperimentConfig, file: string, toStrategy: 
 
   const dupes = (sweep.backbone ?? []).map((r) => canonicalJson(normalizeComponent(r))).filter((s, i, all) => all.indexOf(s) !== i);
   if (dupes.length) issue('sweep.backbone', `listed twice: ${dupes.join(', ')}`);
-  const initIds = (sweep.init ?? []).map((x) => strategyId(toStrategy(x))).filter((s, i, all) => all.indexOf(s) !== i);
-  if (initIds.length) issue('sweep.init', `listed twice: ${initIds.join(', ')}`);
+  const initIds = (sweep.init ?? []).flatMap((x, i) => {
+    const s = strategyOf(x, `sweep.init[${i}]`);
+    return s ? [strategyId(s)] : [];
+  });
+  const twiceIds = initIds.filter((s, i, all) => all.indexOf(s) !== i);
+  if (twiceIds.length) issue('sweep.init', `listed twice: ${twiceIds.join(', ')}`);
   for (const axis of ['imageSize', 'dataFraction', 'seed'] as const) {
     const list = axis === 'seed' ? sweepSeeds(config) : sweep[axis];
     const twice = (list ?? []).filter((v, i, all) => all.indexOf(v) !== i);

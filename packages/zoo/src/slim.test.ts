@@ -6,7 +6,7 @@ import { ConfigError } from '@medtransfer/core';
 import { readCheckpoint, saveCheckpoint } from './checkpoint';
 import { createModel } from './model';
 import { SLIM_TOP_GROUP, type SlimOptions, createSlimModel } from './slim';
-import { applyInit, needsPretrained, strategyId } from './strategies';
+import { applyInit, needsPretrained, strategyId } from './inits';
 import { images, sameBits, snapshot, tempDir, useCpuBackend } from './test-helpers';
 
 const SIZE = 8;

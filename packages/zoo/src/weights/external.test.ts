@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@medtransfer/core';
 import { type CheckpointTensor, WeightShapeError, loadWeights, saveCheckpoint } from '../checkpoint';
 import { createModel } from '../model';
-import { applyInit } from '../strategies';
+import { applyInit } from '../inits';
 import { sameBits, snapshot, tempDir, useCpuBackend } from '../test-helpers';
 import { namedWeights, shapeOf } from '../weight-names';
 import { checkWeightSource, fitWeightsToModel, readWeightSource, renumberKerasAutoNames, splitBackboneWeights } from './external';

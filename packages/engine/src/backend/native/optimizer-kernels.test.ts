@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '@medtransfer/core';
-import { AdamOptimizer } from '../../adam-optimizer';
+import { AdamOptimizer } from '../../optimizers/adam';
 import { useNativePath } from '../test-support';
 import { ADAM_KERNEL } from './optimizer-kernels';
 import { setNativeKernelsEnabled } from '.';

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@medtransfer/core';
-import { Checkpoint, readCheckpoint, saveCheckpoint } from './checkpoint';
-import { ClassifierModel, createModel } from './model';
-import { applyInit, gaborBank, needsPretrained, strategyId } from './strategies';
-import { images, sameBits, snapshot, tempDir, useCpuBackend } from './test-helpers';
+import { Checkpoint, readCheckpoint, saveCheckpoint } from '../checkpoint';
+import { ClassifierModel, createModel } from '../model';
+import { images, sameBits, snapshot, tempDir, useCpuBackend } from '../test-helpers';
+import { applyInit, gaborBank, needsPretrained, strategyId } from './index';
 
 // 8 px keeps the cpu backend's slow convolution gradients (one training step below) to about a second.
 const SIZE = 8;
@@ -150,6 +150,18 @@ describe('init strategies', function () {
       expect(Math.abs(s)).to.be.below(1e-4);
     }
     expect(sameBits(now.get('block2_conv/kernel'), fresh.get('block2_conv/kernel'))).to.equal(true);
+  });
+
+  it('pretrained-bn-only copies the batch-norm layers (γ, β, moving statistics) and nothing else', () => {
+    const m = make();
+    const out = applyInit(m, { kind: 'pretrained-bn-only' }, ckpt, 7);
+    expect(needsPretrained({ kind: 'pretrained-bn-only' })).to.equal(true);
+    expect(out.report?.matched).to.have.length(4 * 4); // cbr-tiny: 4 batch norms × γ, β, mean, variance
+    for (const [k, v] of snapshot(m)) {
+      const isBn = /^block\d_bn\//.test(k);
+      expect(sameBits(v, isBn ? pre.get(k) : fresh.get(k)), k).to.equal(true);
+    }
+    expect(sameBits(pre.get('block1_bn/moving_mean'), fresh.get('block1_bn/moving_mean')), 'the source’s statistics moved').to.equal(false);
   });
 
   it('refuses a pretrained strategy without weights', () => {
