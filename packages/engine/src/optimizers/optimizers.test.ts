@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { OptimizerConfig, ScheduleConfig } from '@medtransfer/core';
 import { clipGradients } from '../clip';
 import { learningRateAt } from '../schedules';
-import { AdamOptimizer, SgdOptimizer, createOptimizer } from './index';
+import { AdamOptimizer, SgdOptimizer, createOptimizer, optimizers } from './index';
 
 interface RefCase {
   name: string;
@@ -165,8 +165,8 @@ describe('optimizers against torch.optim', () => {
   });
 
   it('an unknown name or a bad setting is a ConfigError naming the field', () => {
-    const bad = { name: 'adagrad', lr: 0.001, momentum: 0.9 } as unknown as OptimizerConfig;
-    expect(() => createOptimizer(bad)).to.throw(/training\.optimizer\.name: unknown optimizer "adagrad".*adam, adamw, rmsprop, sgd/);
+    const bad = { name: 'no-such-optimizer', lr: 0.001, momentum: 0.9 } as unknown as OptimizerConfig;
+    expect(() => createOptimizer(bad)).to.throw(`training.optimizer.name: unknown optimizer "no-such-optimizer". Valid optimizer names: ${optimizers.names().sort().join(', ')}`);
     expect(() => createOptimizer({ name: 'adam', lr: 0, momentum: 0.9 })).to.throw(/training\.optimizer\.lr/);
     expect(() => createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0, nesterov: true })).to.throw(/training\.optimizer\.nesterov: .*momentum > 0/);
     expect(() => createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9, schedule: 'step' })).to.throw(/training\.optimizer\.schedule: .*every/);
