@@ -1,11 +1,11 @@
 // The model a task trains, and its per-layer learning-rate multipliers (`optimizer.groupLr`).
 import { ComponentRef, ConfigError, StageConfig, TrainingConfig, unknownNameMessage } from '@medtransfer/core';
-import { ClassifierModel, InitStrategy, createModel, createSlimModel } from '@medtransfer/zoo';
+import { ClassifierModel, InitStrategy, createInitModel, createModel } from '@medtransfer/zoo';
 
-/** The model for a stage's input and classes; the `slim` init has its own architecture (kept groups + a new top). */
+/** The model for a stage's input and classes; an init strategy may build its own architecture (`slim`: kept groups + a new top). */
 export function buildModel(ref: ComponentRef, stage: StageConfig, numClasses: number, seed: number, strategy?: InitStrategy, initPath?: string): ClassifierModel {
   const opts = { inputShape: [stage.imageSize, stage.imageSize, stage.channels] as [number, number, number], numClasses, seed, path: 'sweep.backbone' };
-  return strategy?.kind === 'slim' ? createSlimModel(ref, opts, strategy, initPath) : createModel(ref, opts);
+  return strategy ? createInitModel(ref, opts, strategy, initPath) : createModel(ref, opts);
 }
 
 /** `optimizer.groupLr` (layer group → multiplier) as multipliers per layer name, for the engine; `path` is the stage's config path. */

@@ -1,6 +1,6 @@
 // What a process loads once before it lists or runs tasks: the external weights (`params.weights`)
 // with their fingerprints, then the stages' data, so bad inputs fail before anything trains.
-import { ConfigError, ConfigIssuesError, getLogger } from '@medtransfer/core';
+import { ConfigError, ConfigIssuesError, checkMetricForTask, getLogger } from '@medtransfer/core';
 import { ExternalWeights, needsPretrained, readWeightSource } from '@medtransfer/zoo';
 import { Plan, backboneId } from './plan';
 import { StageData, StageDataCache, loadStageData, targetFor } from './stage-data';
@@ -51,6 +51,13 @@ export async function createContext(plan: Plan, experimentDir: string, backend: 
   const source = plan.sourceBackbones.length && config.source ? loadStageData(config.source, 'source', false) : undefined;
   const ctx: TaskContext = { plan, experimentDir, backend, source, weights, variants: new Map(), loaded: new Map(), target: undefined as unknown as StageData };
   ctx.target = plan.trials.length ? targetFor(ctx, plan.trials[0]) : loadStageData(config.target, 'target', true);
+  // The report's convergence metric must be one the target task defines (e.g. kappa: ordinal tasks only).
+  try {
+    checkMetricForTask(config.report.metric, ctx.target.dataset.task, 'report.metric');
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigIssuesError(plan.file, [new ConfigError(err.path, err.detail, plan.file)]);
+    throw err;
+  }
   // Build the first trial's batches now, so transform errors name their field before anything trains.
   if (opts.batches !== false) void [ctx.target.batches, source?.batches];
   return ctx;

@@ -109,6 +109,14 @@ describe('trialKey', () => {
     }
   });
 
+  it('refuses a report metric the target task does not define, naming report.metric', async () => {
+    const small = base.replace('dataset: synthetic/lesions', 'dataset: { name: synthetic/lesions, params: { train: 4, val: 2, test: 2, size: 8 } }');
+    const kappa = plan(`${small}report: { metric: kappa, threshold: 0.5 }\n`);
+    let message = '';
+    await createContext(kappa, '/tmp/unused', 'cpu', { batches: false }).catch((err: Error) => (message = err.message));
+    expect(message).to.contain('report.metric: kappa is defined for ordinal tasks only, and this task is binary');
+  });
+
   it('ignores the source checkpoint for scratch trials and uses it for pretrained ones', () => {
     const scratch = p.trials.find((x) => x.init === 'scratch')!;
     const pre = p.trials.find((x) => x.init === 'pretrained')!;
