@@ -1,6 +1,7 @@
 // Parameter counts: all weights (batch-norm moving statistics included, like Keras
 // `count_params`) and the trainable part alone.
 import type * as tf from '@tensorflow/tfjs';
+import { countFlops } from './flops';
 
 export interface ParamCount {
   /** Every weight, trainable or not. */
@@ -19,19 +20,10 @@ export function countParams(model: tf.LayersModel): ParamCount {
 }
 
 /**
- * Multiply-accumulates of one forward pass for one image: Σ over conv, depthwise-conv and dense
- * layers of (kernel size × output positions). Batch norm, pooling, additions and activations are
- * not counted (the usual convention for quoted FLOPs; FLOPs ≈ 2 × MACs).
+ * Multiply-accumulates of one forward pass for one image: the FLOP counter's convention
+ * (flops.ts: conv, depthwise, separable and dense layers; batch norm, pooling, additions and
+ * activations not counted), FLOPs = 2 × MACs.
  */
 export function countMacs(model: tf.LayersModel): number {
-  let macs = 0;
-  for (const layer of model.layers) {
-    const kernel = layer.weights.find((w) => /(^|\/)(depthwise_)?kernel(_\d+)?$/.test(w.originalName || w.name));
-    if (!kernel) continue;
-    const out = layer.outputShape as (number | null)[];
-    // [null, h, w, c] for convs, [null, units] for dense: output positions are h × w (1 for dense).
-    const positions = out.length === 4 ? (out[1] ?? 0) * (out[2] ?? 0) : 1;
-    macs += size(kernel.shape) * positions;
-  }
-  return macs;
+  return countFlops(model).layers.reduce((sum, l) => sum + l.macs, 0);
 }
