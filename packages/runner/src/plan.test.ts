@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { ConfigIssuesError, parseExperimentYaml } from '@medtransfer/core';
 import { hostname } from 'node:os';
-import { planExperiment, trialKey } from './plan';
+import { trialKey } from './plan';
+import { configIssues, planText } from './test-fixtures';
 import { createContext } from './context';
 import { listTasks } from './tasks';
 
@@ -19,17 +19,9 @@ sweep:
   init: [scratch, pretrained]
 `;
 
-const plan = (text: string) => planExperiment(parseExperimentYaml(text, 'p.yaml'), 'p.yaml');
+const plan = (text: string) => planText(text, 'p.yaml');
 
-function issues(text: string): string {
-  try {
-    plan(text);
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigIssuesError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the plan to be rejected');
-}
+const issues = (text: string) => configIssues(() => plan(text));
 
 describe('planExperiment', () => {
   it('expands backbone × init × seed into trials with stable names and folders', () => {

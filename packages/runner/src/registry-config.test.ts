@@ -6,10 +6,11 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigIssuesError, parseExperimentYaml, stableHash } from '@medtransfer/core';
+import { stableHash } from '@medtransfer/core';
 import { optimizers, schedules } from '@medtransfer/engine';
 import { inits, parseInit, strategyId } from '@medtransfer/zoo';
-import { editorJsonSchema, keyedStage, planExperiment } from './plan';
+import { editorJsonSchema, keyedStage } from './plan';
+import { configIssues, planText } from './test-fixtures';
 import { loadPlan, runExperimentFile } from './experiment';
 
 const base = `
@@ -25,19 +26,11 @@ sweep:
   init: [scratch, pretrained]
 `;
 
-const plan = (text: string) => planExperiment(parseExperimentYaml(text, 'r.yaml'), 'r.yaml');
+const plan = (text: string) => planText(text, 'r.yaml');
 const withInits = (inits: string) => base.replace('init: [scratch, pretrained]', `init: ${inits}`);
 const withOptimizer = (optimizer: string) => base.replace('target:\n  dataset: synthetic/lesions\n  training: { steps: 5 }', `target:\n  dataset: synthetic/lesions\n  training: { steps: 5, optimizer: ${optimizer} }`);
 
-function issues(text: string): string {
-  try {
-    plan(text);
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigIssuesError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the plan to be rejected');
-}
+const issues = (text: string) => configIssues(() => plan(text));
 
 describe('init entries checked against the zoo registry', () => {
   it('names a misspelt strategy, a bad parameter and an unknown mapping key with their paths', () => {

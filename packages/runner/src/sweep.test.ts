@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { ConfigIssuesError, parseExperimentYaml, stableHash } from '@medtransfer/core';
-import { PROJECT_VERSION, Plan, planExperiment, sourceKey, trialKey } from './plan';
+import { stableHash } from '@medtransfer/core';
+import { PROJECT_VERSION, Plan, sourceKey, trialKey } from './plan';
+import { configIssues, planText } from './test-fixtures';
 import { legacyTrialKey } from './upgrade';
 
 const base = `
@@ -17,20 +18,12 @@ sweep:
   init: [scratch, pretrained]
 `;
 
-const plan = (text: string) => planExperiment(parseExperimentYaml(text, 's.yaml'), 's.yaml');
+const plan = (text: string) => planText(text, 's.yaml');
 const withSweep = (sweep: string, head = base.slice(0, base.indexOf('sweep:'))) => plan(`${head}sweep:\n${sweep}`);
 /** Keys of a plan's trials by name, with fixed data and source fingerprints. */
 const keys = (p: Plan) => new Map(p.trials.map((t) => [t.name, trialKey(t, 'data', 'src')]));
 
-function issues(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigIssuesError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the plan to be rejected');
-}
+const issues = configIssues;
 
 describe('sweep axes', () => {
   it('keeps the names and folders of files written before sweep axes existed, and their version 1 keys for upgrade', () => {

@@ -1,4 +1,21 @@
-// Experiment files shared by the runner's tests (not a test file itself).
+// Experiment files and plan helpers shared by the runner's tests (not a test file itself).
+import { expect } from 'chai';
+import { ConfigIssuesError, parseExperimentYaml } from '@medtransfer/core';
+import { Plan, planExperiment } from './plan';
+
+/** Plans experiment-file text as if read from `file`. */
+export const planText = (text: string, file: string): Plan => planExperiment(parseExperimentYaml(text, file), file);
+
+/** The message of the ConfigIssuesError that `fn` throws; fails the test when it does not. */
+export function configIssues(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigIssuesError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the plan to be rejected');
+}
 
 /**
  * The smallest sweep with a source stage: CBR-Tiny on 16 px fractals, then scratch and
