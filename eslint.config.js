@@ -1,6 +1,6 @@
 // Lint: TypeScript rules plus nx module boundaries, which enforce the one direction of
-// dependency core ← data, zoo, engine, analysis ← runner ← cli (see docs/architecture.md); engine
-// may use native (the compiled kernels), which depends on nothing. No import cycles: between the
+// dependency core ← data, zoo, engine, analysis ← runner ← serve ← cli (see docs/architecture.md);
+// engine may use native (the compiled kernels), which depends on nothing. No import cycles: between the
 // files of a package (import-x/no-cycle) nor between packages (nx).
 const path = require('node:path');
 const nx = require('@nx/eslint-plugin');
@@ -43,7 +43,8 @@ module.exports = [
               sourceTag: 'scope:runner',
               onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:zoo', 'scope:engine', 'scope:analysis'],
             },
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:runner'] },
+            { sourceTag: 'scope:serve', onlyDependOnLibsWithTags: ['scope:core', 'scope:runner', 'scope:analysis'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:runner', 'scope:serve'] },
             { sourceTag: 'scope:bench', onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:zoo', 'scope:engine'] },
           ],
         },

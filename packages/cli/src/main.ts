@@ -7,6 +7,7 @@ import { MedtransferError, backendNames, setLogSink } from '@medtransfer/core';
 import { MEDMNIST_FLAGS, MEDMNIST_SIZES, editorJsonSchema, fetchMedmnist, formatPlan, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
 import { experimentStatus, exportRowsFor, formatStatus, mergeStores, parseShard, slurmScript, toCsv, toJsonl, upgradeStore, writeFileAtomic } from '@medtransfer/runner';
 import { createProgressPrinter, formatDuration } from './progress';
+import { registerServeCommand } from './serve-command';
 import { registerStudyCommands } from './study-commands';
 
 /** Exit codes: 2 bad input (config, flags, data), 3 some trials failed (the others ran), 1 a bug. */
@@ -224,6 +225,7 @@ program
   });
 
 registerStudyCommands(program);
+registerServeCommand(program);
 
 async function main(): Promise<void> {
   setLogSink((_level, line) => process.stderr.write(`${line}\n`));

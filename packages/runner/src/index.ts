@@ -6,6 +6,8 @@ export * from './experiment';
 export { checkPlanInputs } from './inputs';
 // The data commands of the CLI reach the data package through the runner (cli depends on runner only).
 export { fetchMedmnist, defaultCacheDir, medmnistCachePath, MEDMNIST_FLAGS, MEDMNIST_SIZES } from '@medtransfer/data';
+// A task's saved training state (the step it resumes from), for read-only views of the store (the dashboard).
+export { inspectTrainState } from '@medtransfer/engine';
 // Store robustness and scale-out: per-task locks, failures, status, shards, SLURM, export, merge.
 export { LOCK_FILE, ATTEMPTS_FILE, type LockInfo, type LockTiming, type LockState, lockTiming, inspectLock, acquireLock, readAttempts, TaskLock } from './lock';
 export { type TaskOutcome, type TaskState, inspectTask, isFinished } from './claim';
