@@ -3,9 +3,24 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { MedtransferError, backendNames, setLogSink } from '@medtransfer/core';
+import { MedtransferError, backendNames, setLogSink, unknownNameMessage } from '@medtransfer/core';
 import { MEDMNIST_FLAGS, MEDMNIST_SIZES, editorJsonSchema, fetchMedmnist, formatPlan, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
-import { experimentStatus, exportRowsFor, formatStatus, mergeStores, parseShard, slurmScript, toCsv, toJsonl, upgradeStore, writeFileAtomic } from '@medtransfer/runner';
+import {
+  experimentStatus,
+  exportRowsFor,
+  exportTrialsFor,
+  formatStatus,
+  mergeStores,
+  parseShard,
+  slurmScript,
+  toCsv,
+  toJsonl,
+  toParquet,
+  upgradeStore,
+  writeFileAtomic,
+  writeMlflow,
+  writeTensorboard,
+} from '@medtransfer/runner';
 import { createProgressPrinter, formatDuration } from './progress';
 import { registerServeCommand } from './serve-command';
 import { registerStudyCommands } from './study-commands';
@@ -189,19 +204,36 @@ program
     }
   });
 
+const EXPORT_FORMATS = ['csv', 'jsonl', 'parquet', 'tensorboard', 'mlflow'] as const;
+type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
 program
   .command('export')
-  .description('results as one long table: a row per curve point and a summary row per trial')
+  .description('results as one long table (a row per curve point and a summary row per trial), TensorBoard event files or MLflow runs')
   .argument('<target>', 'experiment file (YAML) or results folder (a store root or one experiment\'s folder)')
   .option('--results <dir>', 'result store root (with an experiment file)', 'results')
-  .option('--format <fmt>', 'csv or jsonl', 'csv')
-  .option('-o, --out <file>', 'write the table here (default: stdout)')
-  .action((target: string, opts: { results: string; format: string; out?: string }) => {
-    if (opts.format !== 'csv' && opts.format !== 'jsonl') throw new MedtransferError(`--format: expected csv or jsonl, received "${opts.format}"`);
+  .option('--to <fmt>', `${EXPORT_FORMATS.join(', ')} (default csv)`)
+  .option('--format <fmt>', 'the same as --to (csv or jsonl before --to existed)')
+  .option('-o, --out <path>', 'table: the file (default stdout; parquet needs it); tensorboard: log folder (default tensorboard); mlflow: store folder (default mlruns)')
+  .action((target: string, opts: { results: string; to?: string; format?: string; out?: string }) => {
+    if (opts.to && opts.format && opts.to !== opts.format) throw new MedtransferError(`--to ${opts.to} and --format ${opts.format} disagree; --format is the older name of --to, give one`);
+    const to = opts.to ?? opts.format ?? 'csv';
+    const flag = opts.format && !opts.to ? '--format' : '--to';
+    if (!(EXPORT_FORMATS as readonly string[]).includes(to)) throw new MedtransferError(`${flag}: ${unknownNameMessage('export format', to, EXPORT_FORMATS)}`);
+    const format = to as ExportFormat;
+    if (format === 'parquet' && !opts.out) throw new MedtransferError('--to parquet: give the file with --out (Parquet is binary, not for stdout)');
+    if (format === 'tensorboard' || format === 'mlflow') {
+      const out = opts.out ?? (format === 'tensorboard' ? 'tensorboard' : 'mlruns');
+      const trials = exportTrialsFor(target, opts.results);
+      const written = format === 'tensorboard' ? writeTensorboard(trials, out) : writeMlflow(trials, out);
+      const view = format === 'tensorboard' ? `tensorboard --logdir ${out}` : `mlflow ui --backend-store-uri ${out}`;
+      process.stderr.write(`${written.length} trial(s) written to ${out}; view with: ${view}\n`);
+      return;
+    }
     const rows = exportRowsFor(target, opts.results);
-    const text = opts.format === 'csv' ? toCsv(rows) : toJsonl(rows);
-    if (opts.out) writeFileAtomic(opts.out, text);
-    else process.stdout.write(text);
+    const data = format === 'csv' ? toCsv(rows) : format === 'jsonl' ? toJsonl(rows) : toParquet(rows);
+    if (opts.out) writeFileAtomic(opts.out, data);
+    else process.stdout.write(data);
     process.stderr.write(`${rows.length} row(s)${opts.out ? ` written to ${opts.out}` : ''}\n`);
   });
 

@@ -58,6 +58,16 @@ describe('store and scale-out commands', function () {
     expect(lines[0].startsWith('row,experiment,trial,key,backbone,init,seed,dataset,task,step,')).to.equal(true);
     // the finished trial only: its curve point, then its summary
     expect(lines.slice(1).map((l) => l.split(',')[0])).to.deep.equal(['curve', 'summary']);
+    const jsonl = cli(['export', file, '--results', results, '--format', 'jsonl']);
+    expect(jsonl.status, jsonl.stderr).to.equal(0);
+    expect(jsonl.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { row: string }).row)).to.deep.equal(['curve', 'summary']);
+    const bad = cli(['export', file, '--results', results, '--to', 'parket']);
+    expect(bad.status).to.not.equal(0);
+    expect(bad.stderr).to.match(/--to: unknown export format "parket"; did you mean "parquet"\?/);
+    const mlruns = join(dir, 'mlruns');
+    const ml = cli(['export', file, '--results', results, '--to', 'mlflow', '--out', mlruns]);
+    expect(ml.status, ml.stderr).to.equal(0);
+    expect(ml.stderr).to.contain(`1 trial(s) written to ${mlruns}; view with: mlflow ui --backend-store-uri ${mlruns}`);
 
     const m = cli(['merge', results, '--into', join(dir, 'merged')]);
     expect(m.status, m.stderr).to.equal(0);

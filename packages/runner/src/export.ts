@@ -48,7 +48,7 @@ function flatten(value: unknown, prefix: string, out: TableRow): TableRow {
   return out;
 }
 
-interface StoredConfig {
+export interface StoredConfig {
   target?: unknown;
   trial?: { backbone?: unknown; strategy?: unknown };
   machine?: unknown;
@@ -94,12 +94,19 @@ export function experimentDirs(dir: string): string[] {
   return subdirs.filter((d) => existsSync(d) && readdirSync(d, { withFileTypes: true }).some((e) => e.isDirectory() && isTrialDir(join(d, e.name)))).sort();
 }
 
+/** A finished trial as the exporters read it: its folder, its records and its config.json. */
+export interface ExportedTrial {
+  dir: string;
+  result: TrialResult;
+  config: StoredConfig;
+}
+
 /**
- * Every finished trial under `experimentDir` as rows (only the named trials when `trials` is
- * given); a trial whose records are damaged is left out with a warning naming the file.
+ * Every finished trial under `experimentDir` (only the named trials when `trials` is given), in
+ * folder order; a trial whose records are damaged is left out with a warning naming the file.
  */
-export function experimentRows(experimentDir: string, trials?: Set<string>): TableRow[] {
-  const rows: TableRow[] = [];
+export function experimentTrials(experimentDir: string, trials?: Set<string>): ExportedTrial[] {
+  const out: ExportedTrial[] = [];
   for (const entry of readdirSync(experimentDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const dir = join(experimentDir, entry.name);
     if (!entry.isDirectory() || !isTrialDir(dir)) continue;
@@ -112,9 +119,14 @@ export function experimentRows(experimentDir: string, trials?: Set<string>): Tab
     const result: TrialResult = stored.result;
     if (trials && !trials.has(result.summary.trial)) continue;
     const configFile = join(dir, CONFIG_FILE);
-    rows.push(...trialRows(result, existsSync(configFile) ? readJson<StoredConfig>(configFile) : {}));
+    out.push({ dir, result, config: existsSync(configFile) ? readJson<StoredConfig>(configFile) : {} });
   }
-  return rows;
+  return out;
+}
+
+/** Every finished trial under `experimentDir` as rows (see `experimentTrials`). */
+export function experimentRows(experimentDir: string, trials?: Set<string>): TableRow[] {
+  return experimentTrials(experimentDir, trials).flatMap((t) => trialRows(t.result, t.config));
 }
 
 /** The columns of `rows`: LEADING_COLUMNS, then the rest in first-seen order. */
@@ -150,15 +162,20 @@ export function toJsonl(rows: readonly TableRow[]): string {
 }
 
 /**
- * The long table of an experiment file's trials (in `resultsDir`), or of every experiment under a
+ * The finished trials of an experiment file (in `resultsDir`), or of every experiment under a
  * results folder (a store root or one experiment's folder).
  */
-export function exportRowsFor(target: string, resultsDir: string): TableRow[] {
+export function exportTrialsFor(target: string, resultsDir: string): ExportedTrial[] {
   if (existsSync(target) && statSync(target).isFile()) {
     const plan = loadPlan(target);
     const dir = resolve(resultsDir, plan.config.name);
-    return existsSync(dir) ? experimentRows(dir, new Set(plan.trials.map((t) => t.name))) : [];
+    return existsSync(dir) ? experimentTrials(dir, new Set(plan.trials.map((t) => t.name))) : [];
   }
   if (!existsSync(target)) throw new MedtransferError(`export: ${target} does not exist; pass an experiment file or a results folder`);
-  return experimentDirs(target).flatMap((d) => experimentRows(d));
+  return experimentDirs(target).flatMap((d) => experimentTrials(d));
+}
+
+/** The long table of `exportTrialsFor(target, resultsDir)`. */
+export function exportRowsFor(target: string, resultsDir: string): TableRow[] {
+  return exportTrialsFor(target, resultsDir).flatMap((t) => trialRows(t.result, t.config));
 }

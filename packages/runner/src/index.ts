@@ -25,3 +25,6 @@ export * from './transfusion-figures';
 // The similarity and figures commands of the CLI name these analysis values (cli depends on runner only).
 export { SIMILARITY_METRICS, type SimilarityMetric } from '@medtransfer/analysis';
 export { planReport, formatPlan, type PlanReport, type PlanTask, type Throughput, defaultThroughput, measuredThroughputs, imagesToTrain } from './estimate';
+export { crc32c, maskedCrc32c, tfRecord, encodeEvent, trialEvents, writeTensorboard } from './export-tensorboard';
+export { mlflowRunId, mlflowParams, mlflowMetrics, writeMlflow } from './export-mlflow';
+export { toParquet } from './export-parquet';
