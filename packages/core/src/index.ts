@@ -12,3 +12,4 @@ export * from './convergence';
 export * from './kernels';
 export * from './write-atomic';
 export * from './records';
+export * from './bench-measurements';

@@ -119,7 +119,7 @@ describe('plan estimates: the stored bench measurements', () => {
   it('has no rows when the file is absent, and names the field of a malformed one', () => {
     expect(readBenchMeasurements(join(dir, 'absent.json')).rows).to.deep.equal([]);
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ format: 'medtransfer-bench-measurements', version: 1, runs: [{ rows: [{ net: 'cbr-tiny', backend: 'native', size: 28, forwardFlops: 1, train: { imagesPerSecond: -1 } }] }] }));
+    writeFileSync(bad, JSON.stringify({ format: 'medtransfer-bench-measurements', version: 1, runs: [{ date: '2026-12-04', command: 'npm run bench', machine: {}, rows: [{ net: 'cbr-tiny', backend: 'native', size: 28, channels: 3, batch: 32, forwardFlops: 1, train: { imagesPerSecond: -1 }, infer: { imagesPerSecond: 1 } }] }] }));
     expect(() => readBenchMeasurements(bad)).to.throw(DataFormatError, /runs\[0\]\.rows\[0\]\.train\.imagesPerSecond: expected a positive number/);
   });
 

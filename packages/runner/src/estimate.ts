@@ -2,10 +2,10 @@
 // and the training time of each, estimated as images to train ÷ throughput. Throughput comes from
 // finished trials of the same backbone and size in the store, else the bench's stored measurement
 // (packages/bench/measurements.json), else the zoo's FLOP count ÷ the GFLOP/s the bench measured.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ComponentRef, DataFormatError, TrainingConfig, backendNames } from '@medtransfer/core';
+import { ComponentRef, TrainingConfig, backendNames, readMeasurements } from '@medtransfer/core';
 import { TRAINING_FACTOR, countFlops, countFlopsAt, createModel } from '@medtransfer/zoo';
 import { isFinished } from './claim';
 import { Plan, SkippedTrial, backboneId } from './plan';
@@ -36,35 +36,13 @@ export interface BenchData {
   rows: BenchMeasurement[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
-
-/** Reads the bench's stored measurements (no rows when the file is absent); a malformed file is a DataFormatError naming the field. */
+/** Reads the bench's stored measurements (core's reader: no rows when the file is absent, a malformed file is a DataFormatError naming the field). */
 export function readBenchMeasurements(file = BENCH_MEASUREMENTS): BenchData {
-  if (!existsSync(file)) return { file, rows: [] };
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new DataFormatError(file, `not JSON (${(err as Error).message})`);
-  }
-  if (!isObject(data) || data.format !== 'medtransfer-bench-measurements' || data.version !== 1 || !Array.isArray(data.runs)) {
-    throw new DataFormatError(file, 'expected { format: "medtransfer-bench-measurements", version: 1, runs: [...] } as `npm run bench -- --record` writes it');
-  }
-  const rows: BenchMeasurement[] = [];
-  data.runs.forEach((run: unknown, i) => {
-    if (!isObject(run) || !Array.isArray(run.rows)) throw new DataFormatError(file, `runs[${i}]: expected an object with rows`);
-    const m = isObject(run.machine) ? run.machine : {};
+  const rows = (readMeasurements(file)?.runs ?? []).flatMap((run) => {
+    const m = run.machine as { cores?: unknown; cpuModel?: unknown };
     const machine = `${m.cores ?? '?'} cores, ${m.cpuModel ?? 'unknown CPU'}`;
-    run.rows.forEach((row: unknown, j) => {
-      const where = `runs[${i}].rows[${j}]`;
-      if (!isObject(row) || typeof row.net !== 'string' || typeof row.backend !== 'string') throw new DataFormatError(file, `${where}: expected net and backend`);
-      const train = isObject(row.train) ? row.train.imagesPerSecond : undefined;
-      for (const [k, v] of [['size', row.size], ['forwardFlops', row.forwardFlops], ['train.imagesPerSecond', train]] as const) {
-        if (!positive(v)) throw new DataFormatError(file, `${where}.${k}: expected a positive number, found ${JSON.stringify(v)}`);
-      }
-      rows.push({ net: row.net, size: row.size as number, backend: row.backend, forwardFlops: row.forwardFlops as number, imagesPerSecond: train as number, date: String(run.date ?? '').slice(0, 10), machine });
-    });
+    const date = run.date.slice(0, 10);
+    return run.rows.map((row): BenchMeasurement => ({ net: row.net, size: row.size, backend: row.backend, forwardFlops: row.forwardFlops, imagesPerSecond: row.train.imagesPerSecond, date, machine }));
   });
   return { file, rows };
 }
