@@ -84,6 +84,16 @@ export interface CurveCiRow {
   n: number;
 }
 
+/**
+ * Mean of one group's values with its Student-t interval (none for one value), clipped to the
+ * metric's range: a t-interval from few seeds can overshoot it ([0, 1] for AUC).
+ */
+export function meanBand(values: readonly number[], level: number, range: readonly [number, number]): { mean: number; lo: number; hi: number; n: number } {
+  const m = mean(values);
+  const [lo, hi] = values.length > 1 ? tInterval(values, level) : [m, m];
+  return { mean: m, lo: Math.max(range[0], lo), hi: Math.min(range[1], hi), n: values.length };
+}
+
 export function curveIntervals(results: readonly TrialResult[], metric: CurveMetric, level = 0.95): CurveCiRow[] {
   const range = metrics.get(metric).range;
   const groups = new Map<string, { backbone: string; init: string; step: number; values: number[] }>();
@@ -95,12 +105,7 @@ export function curveIntervals(results: readonly TrialResult[], metric: CurveMet
     groups.get(id)!.values.push(v);
   }
   return [...groups.values()]
-    .map(({ values, ...k }) => {
-      const m = mean(values);
-      const [lo, hi] = values.length > 1 ? tInterval(values, level) : [m, m];
-      // a t-interval from few seeds can overshoot the metric's range ([0, 1] for AUC), so clip it
-      return { ...k, mean: m, lo: Math.max(range[0], lo), hi: Math.min(range[1], hi), n: values.length };
-    })
+    .map(({ values, ...k }) => ({ ...k, ...meanBand(values, level, range) }))
     .sort((a, b) => (a.backbone < b.backbone ? -1 : a.backbone > b.backbone ? 1 : compareInits(a.init, b.init) || a.step - b.step));
 }
 

@@ -1,9 +1,9 @@
 // Learning curves of an experiment's finished trials for the dashboard's chart: each selected
 // trial's points, and per group (every axis but the seed) the mean over seeds with a Student-t
-// interval at each x value (analysis' tInterval; one seed: no band), clipped to the metric's range.
+// interval at each x value (analysis' meanBand, as the report's figure; one seed: no band), clipped to the metric's range.
 import { join } from 'node:path';
 import { MedtransferError, type CurvePoint, metrics, unknownNameMessage, validationValue } from '@medtransfer/core';
-import { mean, tInterval } from '@medtransfer/analysis';
+import { meanBand } from '@medtransfer/analysis';
 import type { TrialView } from './experiments';
 import type { TrialReader } from './trial-state';
 
@@ -52,7 +52,7 @@ function yOf(p: CurvePoint, metric: string): number {
 export function curvesView(experimentDir: string, trials: readonly TrialView[], reader: TrialReader, req: CurvesRequest): CurvesView {
   const level = req.level ?? 0.95;
   const wanted = req.trials ? new Set(req.trials) : undefined;
-  const range = metrics.has(req.metric) ? metrics.get(req.metric).range : [-Infinity, Infinity];
+  const range: readonly [number, number] = metrics.has(req.metric) ? metrics.get(req.metric).range : [-Infinity, Infinity];
   const out: CurvesView = { metric: req.metric, x: req.x, level, trials: [], bands: [] };
   const groups = new Map<string, Map<number, number[]>>();
   for (const t of trials) {
@@ -70,9 +70,7 @@ export function curvesView(experimentDir: string, trials: readonly TrialView[], 
   }
   for (const [group, byX] of groups) {
     for (const [x, ys] of [...byX].sort((a, b) => a[0] - b[0])) {
-      const m = mean(ys);
-      const [lo, hi] = ys.length > 1 ? tInterval(ys, level) : [m, m];
-      out.bands.push({ group, x, mean: m, lo: Math.max(range[0], lo), hi: Math.min(range[1], hi), n: ys.length });
+      out.bands.push({ group, x, ...meanBand(ys, level, range) });
     }
   }
   return out;
