@@ -1,7 +1,7 @@
 // Runs one task under its lock (lock.ts): takes the lock or learns that another runner has the
 // task, re-checks that nobody finished it meanwhile, runs it, and records a failure in
 // failed.json instead of ending the sweep. Used by the in-process loop and by worker processes.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { MedtransferError, StoredRecordError, getLogger, parseRecord, sourceRecordSchema } from '@medtransfer/core';
@@ -42,6 +42,29 @@ function otherKey(stored: { key: string; storeVersion?: number; keyParts?: KeyPa
   return { state: 'other-key', storedKey: stored.key, storeVersion: stored.storeVersion ?? 1, changed: changedKeyParts(stored.keyParts, task.keyParts) };
 }
 
+/**
+ * Checkpoints this process verified, by folder, with the identity (inode, size, mtime) of their
+ * files then: a run checks a source task several times (selecting, after locking, before
+ * running), and verifying a ResNet-50 checkpoint reads and hashes ~100 MB each time. The store
+ * replaces files by rename, so a changed checkpoint has a new identity and is verified again.
+ */
+const verified = new Map<string, string>();
+
+function fileIdentity(dir: string): string {
+  return SOURCE_FILES.map((f) => {
+    const st = statSync(join(dir, f), { throwIfNoEntry: false });
+    return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '-';
+  }).join('|');
+}
+
+function verifyCheckpoint(dir: string): void {
+  const id = fileIdentity(dir);
+  if (verified.get(dir) === id) return;
+  verified.delete(dir);
+  readCheckpoint(dir);
+  verified.set(dir, id);
+}
+
 /** Reads a task's folder (nothing is written). */
 export function inspectTask(task: Task): TaskState {
   if (task.kind === 'trial') {
@@ -59,7 +82,7 @@ export function inspectTask(task: Task): TaskState {
       return { state: 'absent', note: `only ${SOURCE_FILE} is here, not its checkpoint (a result set copied without weights); trained again if an unfinished trial needs it` };
     }
     // The checkpoint is what trials use: verify it (manifest, size, finite weights, checksum) before counting the task done.
-    readCheckpoint(task.dir);
+    verifyCheckpoint(task.dir);
     return { state: 'finished' };
   } catch (err) {
     if (err instanceof StoredRecordError || err instanceof MedtransferError) return { state: 'damaged', message: err.message };

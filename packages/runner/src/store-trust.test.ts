@@ -127,6 +127,8 @@ describe('a result store that can be moved, sharded and trusted', function () {
   it('a damaged source checkpoint is moved aside and trained again when a trial needs it; no folder holds a summary and a failure', async () => {
     const store = copy('bad-source');
     const sourceDir = join(exp(store), 'source', readdirSync(join(exp(store), 'source'))[0]);
+    // verified once while intact, then damaged in place: the change is still seen
+    expect((await experimentStatus(file, store)).stages.find((s) => s.kind === 'source')!.state).to.equal('done');
     const bin = readFileSync(join(sourceDir, 'weights.bin'));
     for (let i = 100; i < 108; i++) bin[i] ^= 0xff;
     writeFileSync(join(sourceDir, 'weights.bin'), bin);
