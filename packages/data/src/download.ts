@@ -25,7 +25,11 @@ export interface DownloadOptions {
   url: string;
   /** Final path; the transfer goes to `${dest}.part` and is renamed once its MD5 matches. */
   dest: string;
-  md5: string;
+  /**
+   * The MD5 the publisher gives. `null` when it publishes none: the file is then taken as received
+   * (and an existing `dest` kept), so the caller must check its content some other way.
+   */
+  md5: string | null;
   /** Further attempts after a dropped connection, each resuming where the last stopped (default 3). */
   retries?: number;
   /** Idle socket timeout in ms (default 60 s). */
@@ -176,16 +180,16 @@ function requestOnce(url: string, part: string, start: number, opts: DownloadOpt
 }
 
 /**
- * Downloads `url` to `dest` with MD5 verification. An existing `dest` with the right MD5 is kept
- * (no request); a partial `${dest}.part` is resumed. A wrong checksum moves the file to
+ * Downloads `url` to `dest` with MD5 verification (unless `md5` is null). An existing `dest` with
+ * the right MD5 is kept (no request); a partial `${dest}.part` is resumed. A wrong checksum moves the file to
  * `quarantine/` beside `dest` and throws; nothing else in the folder is touched.
  */
 export async function downloadVerified(opts: DownloadOptions): Promise<DownloadResult> {
   const { url, dest, md5 } = opts;
-  const want = md5.toLowerCase();
+  const want = md5 === null ? null : md5.toLowerCase();
   mkdirSync(dirname(dest), { recursive: true });
   if (existsSync(dest)) {
-    if ((await md5File(dest)) === want) return { file: dest, bytes: sizeOf(dest), resumedFrom: 0, attempts: 0 };
+    if (want === null || (await md5File(dest)) === want) return { file: dest, bytes: sizeOf(dest), resumedFrom: 0, attempts: 0 };
     quarantine(dest);
   }
   const part = `${dest}.part`;
@@ -204,7 +208,7 @@ export async function downloadVerified(opts: DownloadOptions): Promise<DownloadR
       );
     }
   }
-  const got = await md5File(part);
+  const got = want === null ? null : await md5File(part);
   if (got !== want) {
     const bytes = sizeOf(part);
     const moved = quarantine(part);
