@@ -2,11 +2,10 @@
 // built exactly as the engine's `train()` builds it (Adam, batch-norm in training mode) and an
 // inference step, timed with tinybench after warm-up iterations.
 import * as tf from '@tensorflow/tfjs';
-import { Bench } from 'tinybench';
 import type { Batch } from '@medtransfer/core';
 import { MedtransferError } from '@medtransfer/core';
 import { createBatchSource, generateLesionDataset } from '@medtransfer/data';
-import { type LabelTensors, createOptimizer, labelTensors, lossTensor, predictLogits, selectBackend, trainableVariables } from '@medtransfer/engine';
+import { type PhaseTiming, modelSteps, selectBackend, timeSteps } from '@medtransfer/engine';
 import { createModel } from '@medtransfer/zoo';
 import { countFlops } from './flops';
 
@@ -51,15 +50,9 @@ function benchBatch(size: number, batch: number): { batch: Batch; task: 'binary'
   return { batch: first.value, task: 'binary', numClasses: ds.numClasses };
 }
 
-function toTiming(bench: Bench, name: string, batch: number): Timing {
-  const task = bench.getTask(name);
-  const r = task?.result;
-  if (!r || r.state !== 'completed') {
-    const why = r && r.state === 'errored' ? r.error.message : (r?.state ?? 'not run');
-    throw new MedtransferError(`benchmark "${name}" did not complete: ${why}`);
-  }
-  const meanSeconds = r.latency.mean / 1000;
-  return { meanSeconds, rme: r.latency.rme, samples: r.latency.samplesCount, imagesPerSecond: batch / meanSeconds };
+function toTiming(t: PhaseTiming): Timing {
+  const meanSeconds = t.meanMs / 1000;
+  return { meanSeconds, rme: t.rme, samples: t.samples, imagesPerSecond: t.batch / meanSeconds };
 }
 
 /**
@@ -71,35 +64,18 @@ export async function measureJs(o: JsMeasureOptions): Promise<JsResult> {
   const selected = await selectBackend(o.backend as Parameters<typeof selectBackend>[0]);
   const before = tf.memory().numTensors;
   const m = createModel({ name: o.net, params: o.params ?? {} }, { inputShape: [o.size, o.size, 3], numClasses: 2, seed: 1 });
-  // Adam at the MedMNIST baselines' lr (momentum is SGD's setting; Adam ignores it)
-  const optimizer = createOptimizer({ name: 'adam', lr: 1e-3, momentum: 0.9 });
   const { batch, task, numClasses } = benchBatch(o.size, o.batch);
-  const x = tf.tensor4d(batch.x, batch.shape);
-  // binary task: one-hot targets only (no mask); tidy frees the class-index tensor
-  const labels: LabelTensors = { targets: tf.tidy(() => labelTensors(task, batch, numClasses).targets) };
+  const steps = modelSteps(m.model, batch, task, numClasses);
   try {
-    const vars = trainableVariables(m.model);
-    const trainStep = () => {
-      const loss = tf.tidy(() => optimizer.minimize(() => lossTensor(task, predictLogits(m.model, x, true), labels), true, vars) as tf.Scalar);
-      loss.dataSync(); // wait for the step: tfjs may run kernels lazily
-      loss.dispose();
+    const timings = timeSteps(`${o.net}@${o.size}/${o.backend}`, [
+      { name: 'train', batch: o.batch, run: steps.train },
+      { name: 'infer', batch: o.batch, run: steps.infer },
+    ], { timeSeconds: o.timeSeconds });
+    const timing = (name: string) => {
+      const t = timings.get(name);
+      if (!t) throw new MedtransferError(`internal: no timing "${name}"`);
+      return toTiming(t);
     };
-    const inferStep = () => {
-      const logits = tf.tidy(() => predictLogits(m.model, x, false));
-      logits.dataSync();
-      logits.dispose();
-    };
-    const timeMs = o.timeSeconds * 1000;
-    const bench = new Bench({
-      name: `${o.net}@${o.size}/${o.backend}`,
-      time: timeMs,
-      iterations: 3,
-      warmupIterations: 2,
-      warmupTime: Math.min(3000, timeMs * 0.2),
-      throws: true,
-    });
-    bench.add('train', trainStep).add('infer', inferStep);
-    bench.runSync();
     return {
       net: o.net,
       size: o.size,
@@ -108,13 +84,11 @@ export async function measureJs(o: JsMeasureOptions): Promise<JsResult> {
       batch: o.batch,
       flopsForward: countFlops(m.model).forward,
       paramCount: m.paramCount,
-      train: toTiming(bench, 'train', o.batch),
-      infer: toTiming(bench, 'infer', o.batch),
+      train: timing('train'),
+      infer: timing('infer'),
     };
   } finally {
-    x.dispose();
-    labels.targets.dispose();
-    optimizer.dispose();
+    steps.dispose();
     m.dispose();
     const leaked = tf.memory().numTensors - before;
     if (leaked > 0) process.stderr.write(`[bench] warning: ${leaked} tensors left after ${o.net}@${o.size}/${o.backend}\n`);

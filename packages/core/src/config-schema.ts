@@ -181,6 +181,11 @@ export const reportSchema = z.strictObject({
    * for `medtransfer similarity`. Not part of the trial key: turning it on later does not rerun finished trials.
    */
   saveWeights: z.boolean().optional(),
+  /**
+   * Time each architecture's training step, evaluation pass and single-image latency once per input size
+   * and backend (`<experiment>/cost/`), for `figures compare`; default true. Not part of any trial key.
+   */
+  measureCost: z.boolean().optional(),
 });
 
 /** The axes a sweep varies; each is a key of the trial name (`target[backbone=…,init=…,seed=…]`). */

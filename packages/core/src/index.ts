@@ -12,4 +12,5 @@ export * from './convergence';
 export * from './kernels';
 export * from './write-atomic';
 export * from './records';
+export * from './cost';
 export * from './bench-measurements';

@@ -2,6 +2,7 @@
 // as zod schemas: every record is validated when it is read, so a damaged or incomplete file is
 // reported by path instead of being counted.
 import { z } from 'zod';
+import { type ThroughputRecord, modelCostSchema, throughputRecordSchema } from './cost';
 import { DataFormatError, formatPath } from './errors';
 import { metrics } from './metrics';
 import type { CurvePoint, TrialSummary } from './types';
@@ -71,6 +72,7 @@ export const trialSummarySchema = z.looseObject({
   imagesPerSecond: num,
   backend: text,
   params: count,
+  cost: modelCostSchema.optional(),
   finishedAt: text,
 });
 
@@ -182,6 +184,11 @@ export function parseRecord<S extends z.ZodType>(schema: S, textOfFile: string, 
 /** A trial summary (summary.json). */
 export function parseTrialSummary(textOfFile: string, file: string): TrialSummary {
   return parseRecord(trialSummarySchema, textOfFile, file, 'trial summary') as unknown as TrialSummary;
+}
+
+/** A throughput record (cost/<key>/throughput.json). */
+export function parseThroughputRecord(textOfFile: string, file: string): ThroughputRecord {
+  return parseRecord(throughputRecordSchema, textOfFile, file, 'throughput record') as unknown as ThroughputRecord;
 }
 
 /**

@@ -1,4 +1,5 @@
 // Types shared across packages: what a dataset hands to training, and what a trial records.
+import type { ModelCost } from './cost';
 
 /** Task types as MedMNIST defines them. */
 export type TaskType = 'binary' | 'multi-class' | 'ordinal' | 'multi-label';
@@ -135,6 +136,8 @@ export interface TrialSummary extends TrainingStats {
   convergence?: ConvergenceSummary;
   backend: string;
   params: number;
+  /** What the model costs (absent in records written before costs were recorded). */
+  cost?: ModelCost;
   finishedAt: string;
 }
 

@@ -11,5 +11,6 @@ export * from './train-state';
 export * from './schedules';
 export * from './clip';
 export * from './early-stopping';
+export * from './throughput';
 export { WASM_HEAP_MAX_BYTES, WasmHeapError, isWasmHeapFailure, tfjsUsable, wasmHeapMessage, type HeapEstimate, type HeapRunInfo } from './backend/heap-limit';
 export { HEAP_WARN_FRACTION, checkStepFitsHeap, measureStepMemory } from './memory-check';

@@ -6,6 +6,7 @@ import { ComponentRef, STORE_VERSION, SourceRecord, TrainingConfig, TrialResult,
 import { DEFAULT_CHECKPOINT_EVERY, TrainProgress, TrainResult, removeTrainState, tfjsUsable, train } from '@medtransfer/engine';
 import { ClassifierModel, applyInit, fitWeightsToModel, needsPretrained, readCheckpoint, saveCheckpoint } from '@medtransfer/zoo';
 import { buildModel, groupLrByLayer } from './build-model';
+import { trialCost } from './cost-store';
 import type { TaskContext } from './context';
 import { machineInfo } from './machine';
 import { SOURCE_SEED, backboneId } from './plan';
@@ -88,6 +89,13 @@ async function runTrial(ctx: TaskContext, task: TrialTask, onProgress: (p: Train
     const weights = external ? fitWeightsToModel(model, external.weights).weights : task.sourceDir ? readCheckpoint(task.sourceDir) : undefined;
     const init = applyInit(model, trial.strategy, weights, trial.seed, trial.initPath);
     if (trial.strategy.kind !== 'scratch') log.info(`${trial.name}: ${init.description}${weights ? ` (from ${weights.source})` : ''}`);
+    const cost = trialCost(
+      ctx.experimentDir,
+      model,
+      { backbone: backboneId(trial.backbone), imageSize: target.stage.imageSize, channels: target.stage.channels, numClasses: model.numClasses, backend: ctx.backend },
+      () => buildModel(trial.model, target.stage, target.dataset.numClasses, trial.seed, trial.strategy, trial.initPath),
+      plan.config.report.measureCost !== false,
+    );
     const keep = plan.config.report.saveWeights ? { trial: trial.name, key: task.key } : undefined;
     if (keep) saveTrialWeights(model, task.dir, 'initial', keep);
     const r = await trainTask(model, target.batches, target.stage.training, trial.seed, onProgress, task);
@@ -120,6 +128,7 @@ async function runTrial(ctx: TaskContext, task: TrialTask, onProgress: (p: Train
       imagesPerSecond: r.imagesPerSecond,
       backend: ctx.backend,
       params: model.paramCount,
+      cost,
       finishedAt: new Date().toISOString(),
     };
     return { summary, curve: r.curve };

@@ -2,6 +2,7 @@
 export * from './plan';
 export * from './run';
 export * from './store';
+export * from './cost-store';
 export * from './experiment';
 export { checkPlanInputs } from './inputs';
 // The data commands of the CLI reach the data package through the runner (cli depends on runner only).

@@ -74,8 +74,7 @@ function firstNonFinite(data: Float32Array): number {
  * Saves every weight of `m` (batch-norm statistics included) to `dir`/weights.{json,bin}.
  * `meta` is stored as is (JSON). Refuses a model holding NaN or ±Inf weights.
  */
-export function saveCheckpoint(m: ClassifierModel, dir: string, meta: Record<string, unknown> = {}): CheckpointManifest {
-  const named = namedWeights(m.model);
+function weightEntries(named: ReturnType<typeof namedWeights>): { entries: WeightEntry[]; bytes: number } {
   const entries: WeightEntry[] = [];
   let offset = 0;
   for (const w of named) {
@@ -85,6 +84,36 @@ export function saveCheckpoint(m: ClassifierModel, dir: string, meta: Record<str
     entries.push({ name: w.key, shape, dtype: 'float32', offset, length });
     offset += length;
   }
+  return { entries, bytes: offset };
+}
+
+function manifestOf(m: ClassifierModel, entries: WeightEntry[], sha256: string, meta: Record<string, unknown>): CheckpointManifest {
+  return {
+    format: CHECKPOINT_FORMAT,
+    formatVersion: CHECKPOINT_VERSION,
+    backbone: m.backbone,
+    params: m.params,
+    inputShape: [...m.inputShape],
+    numClasses: m.numClasses,
+    paramCount: m.paramCount,
+    sha256,
+    meta,
+    weights: entries,
+  };
+}
+
+const manifestText = (manifest: CheckpointManifest) => `${JSON.stringify(manifest, null, 1)}\n`;
+
+/** Bytes saveCheckpoint would write for `m` (weights.bin + weights.json), without writing or reading a weight. */
+export function checkpointBytes(m: ClassifierModel, meta: Record<string, unknown> = {}): number {
+  const { entries, bytes } = weightEntries(namedWeights(m.model));
+  // the checksum is 64 hex digits whatever the weights are
+  return bytes + Buffer.byteLength(manifestText(manifestOf(m, entries, '0'.repeat(64), meta)));
+}
+
+export function saveCheckpoint(m: ClassifierModel, dir: string, meta: Record<string, unknown> = {}): CheckpointManifest {
+  const named = namedWeights(m.model);
+  const { entries, bytes: offset } = weightEntries(named);
   const bin = Buffer.alloc(offset);
   named.forEach((w, i) => {
     const data = w.variable.read().dataSync() as Float32Array;
@@ -99,22 +128,11 @@ export function saveCheckpoint(m: ClassifierModel, dir: string, meta: Record<str
     if (LITTLE_ENDIAN) Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(bin, at);
     else for (let j = 0; j < data.length; j++) bin.writeFloatLE(data[j], at + 4 * j);
   });
-  const manifest: CheckpointManifest = {
-    format: CHECKPOINT_FORMAT,
-    formatVersion: CHECKPOINT_VERSION,
-    backbone: m.backbone,
-    params: m.params,
-    inputShape: [...m.inputShape],
-    numClasses: m.numClasses,
-    paramCount: m.paramCount,
-    sha256: createHash('sha256').update(bin).digest('hex'),
-    meta,
-    weights: entries,
-  };
+  const manifest = manifestOf(m, entries, createHash('sha256').update(bin).digest('hex'), meta);
   mkdirSync(dir, { recursive: true });
   // The .bin goes first: a crash between the two renames leaves a checksum mismatch, never silence.
   writeFileAtomic(join(dir, WEIGHTS_FILE), bin);
-  writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`);
+  writeFileAtomic(join(dir, MANIFEST_FILE), manifestText(manifest));
   return manifest;
 }
 

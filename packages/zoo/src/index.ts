@@ -15,6 +15,7 @@ export { BN_MOMENTUM } from './layers';
 export type { ParamCount } from './count';
 export { countMacs, countParams } from './count';
 export { TRAINING_FACTOR, countFlops, countFlopsAt, type FlopCount, type LayerFlops } from './flops';
+export { architectureFingerprint, modelCost } from './cost';
 export { layerSeed } from './init';
 export { weightKey } from './weight-names';
 export type { Checkpoint, CheckpointManifest, CheckpointTensor, LoadOptions, LoadReport, ShapeMismatch, WeightEntry } from './checkpoint';
@@ -24,6 +25,7 @@ export {
   MANIFEST_FILE,
   WEIGHTS_FILE,
   WeightShapeError,
+  checkpointBytes,
   loadWeights,
   readCheckpoint,
   saveCheckpoint,

@@ -1,0 +1,82 @@
+// Every trial records its model's cost; throughput is measured once per architecture, input
+// size and backend, kept in the store, reused by later trials and runs, and measured again when
+// its record is damaged.
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseThroughputRecord } from '@medtransfer/core';
+import { createModel, modelCost } from '@medtransfer/zoo';
+import { COST_DIR, THROUGHPUT_FILE, readThroughputRecords } from './cost-store';
+import { runExperimentFile } from './experiment';
+import { DAMAGED_DIR, SUMMARY_FILE, listResults } from './store';
+import { tinyPretrainExperiment } from './test-fixtures';
+
+describe('model costs in the store', function () {
+  this.timeout(300_000);
+  let dir: string;
+  let file: string;
+  const results = () => join(dir, 'results');
+  const exp = () => join(results(), 'costs');
+  const costDirs = () => readdirSync(join(exp(), COST_DIR)).filter((d) => existsSync(join(exp(), COST_DIR, d, THROUGHPUT_FILE)));
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'medtransfer-cost-'));
+    file = join(dir, 'costs.yaml');
+    writeFileSync(file, tinyPretrainExperiment('costs'));
+    const r = await runExperimentFile(file, { resultsDir: results(), workers: 1, backend: 'wasm' });
+    expect(r.ran).to.equal(5);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('records params, FLOPs and checkpoint bytes in every summary, equal to the zoo counters on the same model', () => {
+    const { results: trials, problems } = listResults(exp());
+    expect(problems).to.deep.equal([]);
+    expect(trials).to.have.length(4);
+    const m = createModel({ name: 'cbr-tiny', params: {} }, { inputShape: [16, 16, 3], numClasses: 2, seed: 1 });
+    try {
+      const expected = modelCost(m);
+      for (const t of trials) expect(t.summary.cost).to.deep.include(expected);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('measures throughput once for the four trials of one architecture, with backend, threads and timings', () => {
+    expect(costDirs()).to.have.length(1);
+    const { records, problems } = readThroughputRecords(exp());
+    expect(problems).to.deep.equal([]);
+    const [record] = [...records.values()];
+    expect(record.backbone).to.equal('cbr-tiny');
+    expect(record.imageSize).to.equal(16);
+    expect(record.backend).to.equal('wasm');
+    expect(record.threads).to.equal(1);
+    expect(record.train.batch).to.equal(32);
+    expect(record.latency.batch).to.equal(1);
+    for (const t of [record.train, record.infer, record.latency]) {
+      expect(t.medianMs).to.be.above(0);
+      expect(t.imagesPerSecond).to.be.closeTo(t.batch / (t.medianMs / 1000), 1e-6);
+      expect(t.samples).to.be.at.least(3);
+    }
+    for (const t of listResults(exp()).results) expect(t.summary.cost?.throughputKey).to.equal(record.key);
+  });
+
+  it('moves a damaged throughput record aside and measures again; the report reader names it meanwhile', async () => {
+    const [name] = costDirs();
+    const recordFile = join(exp(), COST_DIR, name, THROUGHPUT_FILE);
+    const good = parseThroughputRecord(readFileSync(recordFile, 'utf8'), recordFile);
+    writeFileSync(recordFile, '{"key": "tr');
+    const listing = readThroughputRecords(exp());
+    expect(listing.records.size).to.equal(0);
+    expect(listing.problems[0].message).to.match(/throughput\.json: not valid JSON/);
+    // a trial that runs again meets the damaged record
+    const trialDir = readdirSync(exp()).find((d) => existsSync(join(exp(), d, SUMMARY_FILE)));
+    expect(trialDir).to.be.a('string');
+    rmSync(join(exp(), trialDir as string, SUMMARY_FILE));
+    const r = await runExperimentFile(file, { resultsDir: results(), workers: 1, backend: 'wasm' });
+    expect(r.ran).to.equal(1);
+    const again = parseThroughputRecord(readFileSync(recordFile, 'utf8'), recordFile);
+    expect(again.key).to.equal(good.key);
+    expect(readdirSync(join(exp(), COST_DIR, name, DAMAGED_DIR))).to.have.length(1);
+  });
+});

@@ -1,0 +1,155 @@
+// Measured model costs in the store: one throughput record per architecture, input size and
+// backend (`<experiment>/cost/<backbone>-<size>px-<backend>-<key>/throughput.json`), measured by
+// the first trial that needs it and reused by every later one — keyed like the trials, so a new
+// release measures again and a copied store keeps its records.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { type ModelCost, STORE_VERSION, type StepTiming, type ThroughputRecord, getLogger, parseThroughputRecord } from '@medtransfer/core';
+import { type PhaseTiming, backendThreads, modelSteps, syntheticBatch, timeSteps } from '@medtransfer/engine';
+import { type ClassifierModel, architectureFingerprint, modelCost } from '@medtransfer/zoo';
+import { PROJECT_VERSION, type KeyParts, keyOf } from './plan';
+import { DAMAGED_DIR, moveAside, writeJsonAtomic } from './store';
+
+const log = getLogger('runner');
+
+export const COST_DIR = 'cost';
+export const THROUGHPUT_FILE = 'throughput.json';
+/** Batch of the timed training step and evaluation pass (the issue's and the bench's convention). */
+export const COST_BATCH = 32;
+/** Seconds each phase is timed for after warm-up (at least 3 timed steps, 5 for single images). */
+const PHASE_SECONDS = 1;
+
+/** What a throughput record is measured for: the architecture (its fingerprint), input and backend. */
+export interface ThroughputSubject {
+  /** The backbone as trials name it (`resnet50`, `cbr-small-<hash>`), for people reading the record. */
+  backbone: string;
+  architecture: string;
+  imageSize: number;
+  channels: number;
+  numClasses: number;
+  /** The backend that runs (`native`, `wasm`, `node`, …). */
+  backend: string;
+}
+
+export function throughputKeyParts(s: ThroughputSubject): KeyParts {
+  return {
+    store: String(STORE_VERSION),
+    release: PROJECT_VERSION,
+    architecture: s.architecture,
+    input: `${s.imageSize}x${s.imageSize}x${s.channels}`,
+    classes: String(s.numClasses),
+    backend: s.backend,
+  };
+}
+
+const safe = (name: string) => name.replace(/[^a-zA-Z0-9._-]/g, '_');
+
+/** The folder of a throughput record. */
+export function throughputDir(experimentDir: string, s: ThroughputSubject, key: string): string {
+  return join(experimentDir, COST_DIR, `${safe(s.backbone)}-${s.imageSize}px-${safe(s.backend)}-${key}`);
+}
+
+export interface ThroughputListing {
+  records: Map<string, ThroughputRecord>;
+  /** Damaged records: named by whoever reports, never counted. */
+  problems: { file: string; message: string }[];
+}
+
+/** Every valid throughput record of an experiment by key, and the damaged ones. */
+export function readThroughputRecords(experimentDir: string): ThroughputListing {
+  const out: ThroughputListing = { records: new Map(), problems: [] };
+  const root = join(experimentDir, COST_DIR);
+  if (!existsSync(root)) return out;
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    const file = join(root, entry.name, THROUGHPUT_FILE);
+    if (!entry.isDirectory() || !existsSync(file)) continue;
+    try {
+      const record = parseThroughputRecord(readFileSync(file, 'utf8'), file);
+      if (join(root, entry.name).endsWith(`-${record.key}`)) out.records.set(record.key, record);
+      else out.problems.push({ file, message: `${file}: holds the record of key ${record.key}, not of its folder; it was copied into the wrong folder` });
+    } catch (err) {
+      out.problems.push({ file, message: (err as Error).message });
+    }
+  }
+  return out;
+}
+
+function stepTiming(t: PhaseTiming | undefined): StepTiming {
+  if (!t) throw new Error('internal: a timed phase is missing');
+  return { batch: t.batch, medianMs: t.medianMs, imagesPerSecond: t.batch / (t.medianMs / 1000), samples: t.samples };
+}
+
+/**
+ * Times a training step and an evaluation pass at batch COST_BATCH and a single-image forward
+ * pass of `model` (built for the purpose: the training step changes its weights).
+ */
+export function measureThroughput(model: ClassifierModel, subject: ThroughputSubject, key: string, keyParts: KeyParts): ThroughputRecord {
+  const shape: [number, number, number] = [subject.imageSize, subject.imageSize, subject.channels];
+  const task = model.numClasses === 2 ? 'binary' : 'multi-class';
+  const loadAverage = loadavg().map((x) => Math.round(x * 100) / 100);
+  const big = modelSteps(model.model, syntheticBatch(COST_BATCH, shape, model.numClasses), task, model.numClasses);
+  const one = modelSteps(model.model, syntheticBatch(1, shape, model.numClasses), task, model.numClasses);
+  try {
+    const name = `${subject.backbone}@${subject.imageSize}/${subject.backend}`;
+    const t = timeSteps(name, [
+      { name: 'train', batch: COST_BATCH, run: big.train },
+      { name: 'infer', batch: COST_BATCH, run: big.infer },
+    ], { timeSeconds: PHASE_SECONDS });
+    const latency = timeSteps(name, [{ name: 'latency', batch: 1, run: one.infer }], { timeSeconds: PHASE_SECONDS, minSamples: 5 });
+    return {
+      key,
+      storeVersion: STORE_VERSION,
+      keyParts,
+      ...subject,
+      threads: backendThreads(),
+      train: stepTiming(t.get('train')),
+      infer: stepTiming(t.get('infer')),
+      latency: stepTiming(latency.get('latency')),
+      loadAverage,
+      cpu: cpus()[0]?.model.trim() ?? 'unknown',
+      measuredAt: new Date().toISOString(),
+    };
+  } finally {
+    big.dispose();
+    one.dispose();
+  }
+}
+
+/**
+ * The trial's counted cost, and its throughput record: read from the store when a valid one
+ * exists, else measured on a model from `build` (disposed after) and written. A damaged record
+ * is moved aside and measured again. `measure: false` skips throughput (counted cost only).
+ */
+export function trialCost(
+  experimentDir: string,
+  model: ClassifierModel,
+  subject: Omit<ThroughputSubject, 'architecture'>,
+  build: () => ClassifierModel,
+  measure: boolean,
+): ModelCost {
+  const counted = modelCost(model);
+  if (!measure) return counted;
+  const full: ThroughputSubject = { ...subject, architecture: architectureFingerprint(model.model) };
+  const keyParts = throughputKeyParts(full);
+  const key = keyOf(keyParts);
+  const dir = throughputDir(experimentDir, full, key);
+  const file = join(dir, THROUGHPUT_FILE);
+  if (existsSync(file)) {
+    try {
+      parseThroughputRecord(readFileSync(file, 'utf8'), file);
+      return { ...counted, throughputKey: key };
+    } catch (err) {
+      const moved = moveAside(dir, [THROUGHPUT_FILE], DAMAGED_DIR, (err as Error).message);
+      log.warn(`${(err as Error).message}; moved to ${moved} and measured again`);
+    }
+  }
+  log.info(`measuring the throughput of ${full.backbone} at ${full.imageSize} px on ${full.backend} (batch ${COST_BATCH} and 1)`);
+  const fresh = build();
+  try {
+    writeJsonAtomic(file, measureThroughput(fresh, full, key, keyParts));
+  } finally {
+    fresh.dispose();
+  }
+  return { ...counted, throughputKey: key };
+}
