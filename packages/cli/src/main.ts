@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The `medtransfer` command.
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { MedtransferError, backendNames, setLogSink, unknownNameMessage } from '@medtransfer/core';
 import { MEDMNIST_FLAGS, MEDMNIST_SIZES, editorJsonSchema, fetchMedmnist, formatPlan, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
@@ -12,7 +11,6 @@ import {
   formatStatus,
   mergeStores,
   parseShard,
-  slurmScript,
   toCsv,
   toJsonl,
   toParquet,
@@ -23,6 +21,7 @@ import {
 } from '@medtransfer/runner';
 import { createProgressPrinter, formatDuration } from './progress';
 import { registerServeCommand } from './serve-command';
+import { registerSlurmCommands } from './slurm-command';
 import { registerStudyCommands } from './study-commands';
 
 /** Exit codes: 2 bad input (config, flags, data), 3 some trials failed (the others ran), 1 a bug. */
@@ -167,43 +166,6 @@ program
     process.stdout.write(`${r.experimentDir}: ${r.upgraded.length} stage(s) re-keyed, ${r.current} already current, ${r.kept.length} left to rerun\n`);
   });
 
-program
-  .command('slurm')
-  .description('write a SLURM job-array script: one array task per shard, all on one shared results folder')
-  .argument('<experiment>', 'experiment file (YAML)')
-  .requiredOption('--shards <n>', 'number of shards = array tasks')
-  .option('--results <dir>', 'result store root, shared by every node', 'results')
-  .option('--partition <name>', 'SLURM partition')
-  .option('--time <limit>', 'wall-clock limit per task (HH:MM:SS)')
-  .option('--cpus <n>', 'CPUs per task (also the worker processes per task)')
-  .option('--mem <size>', 'memory per task (e.g. 8G)')
-  .option('--backend <name>', 'compute backend for the tasks (overrides the file)')
-  .option('--command <cmd>', 'how the nodes start medtransfer (default: this checkout\'s packages/cli/bin/medtransfer)')
-  .option('-o, --out <file>', 'write the script here (default: stdout)')
-  .action((file: string, opts: { shards: string; results: string; partition?: string; time?: string; cpus?: string; mem?: string; backend?: string; command?: string; out?: string }) => {
-    const plan = loadPlan(file);
-    const script = slurmScript({
-      file,
-      name: plan.config.name,
-      shards: Number(opts.shards),
-      resultsDir: opts.results,
-      partition: opts.partition,
-      time: opts.time,
-      cpus: opts.cpus === undefined ? undefined : Number(opts.cpus),
-      mem: opts.mem,
-      backend: opts.backend,
-      command: opts.command,
-    });
-    // SLURM does not create the folder of --output; a missing one loses the logs silently.
-    mkdirSync(join(resolve(opts.results), 'slurm-logs'), { recursive: true });
-    if (opts.out) {
-      writeFileAtomic(opts.out, script);
-      process.stderr.write(`wrote ${opts.out}; submit with: sbatch ${opts.out}\n`);
-    } else {
-      process.stdout.write(script);
-    }
-  });
-
 const EXPORT_FORMATS = ['csv', 'jsonl', 'parquet', 'tensorboard', 'mlflow'] as const;
 type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -257,6 +219,7 @@ program
   });
 
 registerStudyCommands(program);
+registerSlurmCommands(program);
 registerServeCommand(program);
 
 async function main(): Promise<void> {

@@ -4,6 +4,9 @@
 import { z } from 'zod';
 import { metrics } from './metrics';
 import { unknownNameMessage } from './suggest';
+import { slurmSchema } from './slurm-schema';
+
+export * from './slurm-schema';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" and "-"');
 
@@ -253,6 +256,8 @@ export const experimentSchema = z.strictObject({
   target: stageSchema,
   sweep: sweepSchema,
   report: reportSchema.default({ metric: 'auc', threshold: 0.8 }),
+  /** Resources for `medtransfer slurm` (its flags override these); not part of any trial key. */
+  slurm: slurmSchema.optional(),
 });
 
 export type ExperimentConfig = z.infer<typeof experimentSchema>;

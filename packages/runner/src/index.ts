@@ -19,6 +19,7 @@ export * from './status';
 export * from './export';
 export * from './merge';
 export * from './slurm';
+export { checkBackend, formatBackend } from './backend-check';
 export { machineInfo, type MachineInfo } from './machine';
 export * from './trial-weights';
 export * from './similarity';

@@ -1,5 +1,5 @@
-// Scale-out pieces that need no second process: the shard rule, the SLURM script, the long
-// results table (read back with arquero) and merging stores.
+// Scale-out pieces that need no second process: the shard rule, the long results table (read
+// back with arquero) and merging stores (the SLURM script: slurm.test.ts).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,6 @@ import { runExperimentFile } from './experiment';
 import { LEADING_COLUMNS, exportRowsFor, tableColumns, toCsv, toJsonl } from './export';
 import { finishedTasks, mergeStores } from './merge';
 import { parseShard, shardOf } from './shard';
-import { shellQuote, slurmScript } from './slurm';
 import { finishedResult, writeJsonAtomic, writeTrialResult } from './store';
 
 describe('shards', () => {
@@ -35,38 +34,6 @@ describe('shards', () => {
     // the documented rule (docs/scaling-out.md): changing it would reshuffle the shards of a running sweep
     const rule = (k: string, n: number) => parseInt(createHash('sha256').update(k).digest('hex').slice(0, 8), 16) % n;
     expect(keys.map((k) => shardOf(k, 5))).to.deep.equal(keys.map((k) => rule(k, 5)));
-  });
-});
-
-describe('SLURM script', () => {
-  it('has one array task per shard running its shard against the shared results folder', () => {
-    const s = slurmScript({ file: '/data/exp 1.yaml', name: 'my exp', shards: 4, resultsDir: '/shared/results', partition: 'gpu', time: '02:00:00', cpus: 4, mem: '8G', cwd: '/work' });
-    expect(s.startsWith('#!/bin/bash\n')).to.equal(true);
-    const directives = s.split('\n').filter((l) => l.startsWith('#SBATCH '));
-    expect(directives).to.deep.equal([
-      '#SBATCH --job-name=medtransfer-my_exp',
-      '#SBATCH --array=0-3',
-      '#SBATCH --output=/shared/results/slurm-logs/%x-%A_%a.out',
-      '#SBATCH --partition=gpu',
-      '#SBATCH --time=02:00:00',
-      '#SBATCH --cpus-per-task=4',
-      '#SBATCH --mem=8G',
-    ]);
-    const exec = s.split('\n').find((l) => l.startsWith('exec '));
-    expect(exec).to.match(/^exec \S+medtransfer run '\/data\/exp 1\.yaml' --shard "\$\{SLURM_ARRAY_TASK_ID\}\/4" --results \/shared\/results --workers 4$/);
-    expect(s).to.include('cd /work\n');
-    expect(s.indexOf('set -euo pipefail')).to.be.below(s.indexOf('exec '));
-  });
-
-  it('omits resources not given and rejects malformed ones with the flag named', () => {
-    const s = slurmScript({ file: '/e.yaml', name: 'e', shards: 1, resultsDir: '/r', command: 'npx medtransfer' });
-    expect(s).to.include('#SBATCH --array=0-0');
-    expect(s).to.not.match(/--partition|--time|--mem|--cpus-per-task/);
-    expect(s).to.include('exec npx medtransfer run /e.yaml --shard "${SLURM_ARRAY_TASK_ID}/1" --results /r --workers 1');
-    expect(() => slurmScript({ file: 'e', name: 'e', shards: 0, resultsDir: 'r' })).to.throw(/--shards: expected a whole number ≥ 1, received "0"/);
-    expect(() => slurmScript({ file: 'e', name: 'e', shards: 2, resultsDir: 'r', time: '2h' })).to.throw(/--time: expected HH:MM:SS/);
-    expect(() => slurmScript({ file: 'e', name: 'e', shards: 2, resultsDir: 'r', mem: '8 GB' })).to.throw(/--mem/);
-    expect(shellQuote("it's")).to.equal(`'it'\\''s'`);
   });
 });
 

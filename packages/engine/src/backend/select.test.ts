@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { ConfigError, setLogLevel, setLogSink, type LogLevel } from '@medtransfer/core';
-import { selectBackend, type BackendPreference } from './select';
+import { gpuDeviceProblem, selectBackend, type BackendPreference } from './select';
 import { wasmGradientKernels } from './wasm-gradients';
 import { activeBackend } from './test-support';
 import { nativeStatus } from './native';
@@ -75,6 +75,31 @@ describe('selectBackend', function () {
     expect(msg).to.include('@tensorflow/tfjs-node is not installed');
     expect(msg).to.include('npm install @tensorflow/tfjs-node');
     expect(tf.getBackend()).to.equal(saved);
+  });
+
+  it('an explicit node-gpu that cannot load says what to check: nvidia-smi, the CUDA module, the package', async function () {
+    if (installed('@tensorflow/tfjs-node-gpu')) {
+      console.log('      (skipped: @tensorflow/tfjs-node-gpu is installed here)');
+      this.skip();
+    }
+    let caught: unknown;
+    try {
+      await selectBackend('node-gpu');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(ConfigError);
+    const msg = (caught as Error).message;
+    expect(msg).to.include('backend "node-gpu" is not available: @tensorflow/tfjs-node-gpu is not installed');
+    expect(msg).to.include('CUDA / the GPU backend was not found');
+    for (const check of ['`nvidia-smi`', 'module load cuda', 'npm install @tensorflow/tfjs-node-gpu']) expect(msg).to.include(check);
+    expect(tf.getBackend()).to.equal(saved);
+  });
+
+  it('a node-gpu backend that fell back to the CPU is recognised (tfjs-node says whether it uses a GPU)', () => {
+    expect(gpuDeviceProblem({ isUsingGpuDevice: true })).to.equal(undefined);
+    expect(gpuDeviceProblem({ isUsingGpuDevice: false })).to.match(/found no CUDA device \(it would train on the CPU\)/);
+    expect(gpuDeviceProblem({})).to.match(/does not say whether it uses a GPU/);
   });
 
   it('an explicit wasm choice installs the medtransfer gradient kernels', async () => {

@@ -29,6 +29,8 @@ interface Candidate {
 
 /** The native addon is not built or is turned off: an expected condition, not a broken install. */
 class NativeUnavailable extends Error {}
+/** node-gpu loaded, but TensorFlow found no GPU: explicit node-gpu fails rather than train on the CPU. */
+class NoGpuDevice extends Error {}
 
 /* eslint-disable @typescript-eslint/no-require-imports -- optional packages must load lazily */
 const candidates: readonly Candidate[] = [
@@ -91,15 +93,30 @@ function firstLine(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0];
 }
 
+/** What to check on a machine where node-gpu does not load or finds no GPU. */
+export const GPU_HINT =
+  'CUDA / the GPU backend was not found. Check on this machine: `nvidia-smi` lists a GPU (on a cluster: a GPU partition ' +
+  'and a GPU requested, e.g. --gres gpu:1); the CUDA and cuDNN libraries TensorFlow needs are loaded (e.g. `module load cuda`, ' +
+  'LD_LIBRARY_PATH); @tensorflow/tfjs-node-gpu is installed where medtransfer runs ("npm install @tensorflow/tfjs-node-gpu"). ' +
+  'Or set backend to "auto", "node", "wasm" or "cpu".';
+
+/**
+ * Why a loaded node-gpu backend is not on a GPU, or undefined. TensorFlow falls back to the CPU
+ * when it finds no CUDA device; tfjs-node's backend says which it got (`isUsingGpuDevice`).
+ */
+export function gpuDeviceProblem(backend: unknown): string | undefined {
+  const b = backend as { isUsingGpuDevice?: unknown };
+  if (b?.isUsingGpuDevice === true) return undefined;
+  return b?.isUsingGpuDevice === false ? 'TensorFlow loaded but found no CUDA device (it would train on the CPU)' : 'the TensorFlow backend does not say whether it uses a GPU';
+}
+
 function installHint(c: Candidate): string {
   if (c.name === 'native') {
     return 'Unset MEDTRANSFER_NATIVE or build the addon as the message says, or set backend to "auto", "wasm" or "cpu".';
   }
-  if (c.name === 'node' || c.name === 'node-gpu') {
-    return (
-      `Install it with "npm install ${c.package}" (its install step downloads the TensorFlow C library` +
-      `${c.name === 'node-gpu' ? '; it also needs CUDA and cuDNN' : ''}), or set backend to "auto", "wasm" or "cpu".`
-    );
+  if (c.name === 'node-gpu') return GPU_HINT;
+  if (c.name === 'node') {
+    return `Install it with "npm install ${c.package}" (its install step downloads the TensorFlow C library), or set backend to "auto", "wasm" or "cpu".`;
   }
   return `Reinstall dependencies with "npm install" (${c.package} is a regular dependency), or set backend to "cpu".`;
 }
@@ -111,14 +128,25 @@ async function tryCandidate(c: Candidate, explicit: boolean): Promise<SelectedBa
     if (!(await tf.setBackend(c.tfName)) || tf.getBackend() !== c.tfName) {
       throw new Error(`tfjs could not initialise backend '${c.tfName}'`);
     }
+    if (c.name === 'node-gpu') {
+      const problem = gpuDeviceProblem(tf.backend());
+      if (problem && explicit) throw new NoGpuDevice(problem);
+      // auto: TensorFlow on the CPU still beats the next candidates; say so instead of implying a GPU
+      if (problem) {
+        log.warn(`backend node-gpu: ${problem}. ${GPU_HINT}`);
+        return { name: c.name, package: c.package, note: `tfjs backend '${c.tfName}': native TensorFlow on the CPU (no CUDA device found)` };
+      }
+    }
   } catch (err) {
     const notInstalled = isNotInstalled(err, c.package);
     const why =
       err instanceof NativeUnavailable
         ? `${c.package} is unavailable: ${err.message}`
-        : notInstalled
-          ? `${c.package} is not installed`
-          : `${c.package} failed to load: ${firstLine(err)}`;
+        : err instanceof NoGpuDevice
+          ? `${c.package} loaded, but ${err.message}`
+          : notInstalled
+            ? `${c.package} is not installed`
+            : `${c.package} failed to load: ${firstLine(err)}`;
     if (explicit) throw new ConfigError('backend', `backend "${c.name}" is not available: ${why}. ${installHint(c)}`);
     if (notInstalled) log.debug(`backend ${c.name} skipped: ${why}`);
     else if (err instanceof NativeUnavailable) log.info(`backend ${c.name} skipped: ${why}`);
