@@ -44,8 +44,13 @@ export type { InitContext, InitOutcome, InitSpec, InitStrategy } from './inits';
 export { applyInit, createInitModel, defineInit, gaborBank, initForms, inits, needsPretrained, parseInit, strategyId } from './inits';
 export type { SlimOptions, SlimTopKind } from './slim';
 export { SLIM_DEFAULTS, SLIM_TOP_GROUP, createSlimModel } from './slim';
-export type { ExternalWeights, FittedWeights } from './weights/external';
+export type { ExternalWeights, FittedWeights, SplitOptions } from './weights/external';
 export { WEIGHTS_PARAM, checkWeightSource, fitWeightsToModel, readWeightSource, splitBackboneWeights, weightsFingerprint } from './weights/external';
+// The official Keras Applications ImageNet files (`weights: imagenet`, `medtransfer weights get`).
+export type { KerasApplicationsFile } from './weights/keras-applications';
+export { KERAS_APPLICATIONS, KERAS_APPLICATIONS_URL, describeFit, imagenetFileFor, kerasApplicationsFile, kerasApplicationsUrl } from './weights/keras-applications';
+export type { LayoutCheck } from './weights/keras-applications-layout';
+export { checkKerasApplicationsLayout } from './weights/keras-applications-layout';
 // Writers for Keras-layout .h5 files and tfjs Layers artifacts of a zoo model (tests of other packages use them).
 export type { H5Layer, H5Weight, SavedLayersModel } from './weights/test-fixtures';
 export { kerasLayers, saveLayersArtifacts, writeKerasH5, writeLayersModel } from './weights/test-fixtures';

@@ -3,12 +3,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ComponentRef, ConfigError, getLogger, unknownNameMessage } from '@medtransfer/core';
+import { ComponentRef, ConfigError, MedtransferError, getLogger, unknownNameMessage } from '@medtransfer/core';
 import { MANIFEST_FILE, type NamedWeights, WEIGHTS_FILE } from '../checkpoint';
 import type { ClassifierModel } from '../model';
+import { backbones } from '../registry';
 import { layerOf, namedWeights, shapeOf } from '../weight-names';
 import { adaptFirstConv, dropClassifier } from './adapt';
 import { WEIGHT_SOURCE_KINDS, type WeightSourceKind, type WeightSourceSpec, loadWeightSource } from './index';
+import { KERAS_APPLICATIONS, type KerasApplicationsFile, describeFit, fitsBackbone, imagenetBackbones, imagenetFileFor, kerasApplicationsFile } from './keras-applications';
 
 const logger = getLogger('zoo/weights');
 
@@ -23,30 +25,90 @@ const WHAT: Record<WeightSourceKind, string> = {
   'tfjs-layers': 'a tfjs Layers model: a directory holding model.json, a model.json path, or an http(s) URL of a model.json',
 };
 
+/** The forms of `params.weights`, for messages: the readable kinds plus a named Keras Applications file. */
+const CONFIG_KINDS = [...WEIGHT_SOURCE_KINDS, 'keras-applications'] as const;
+
+export interface SplitOptions {
+  /**
+   * The Keras Applications cache folder, for `weights: imagenet` and `{kind: keras-applications}`
+   * without `dir` (the runner passes its default; relative `dir`s resolve against the working directory).
+   */
+  weightsDir?: string;
+}
+
+/** A backbone's params with its defaults filled in, or as given if they do not parse (their own check reports that). */
+function parsedParams(name: string, params: Record<string, unknown>, path: string): Record<string, unknown> {
+  if (!backbones.has(name)) return params;
+  try {
+    return backbones.get(name).parseParams(params, path);
+  } catch {
+    return params;
+  }
+}
+
+/** The cached file of a Keras Applications entry, as a keras-h5 source that remembers its name and folder. */
+function cachedSpec(entry: KerasApplicationsFile, dir: string | undefined, opts: SplitOptions): WeightSourceSpec {
+  const folder = dir ?? opts.weightsDir;
+  if (folder === undefined) throw new MedtransferError(`internal: splitBackboneWeights needs opts.weightsDir to resolve "${entry.name}"`);
+  return { kind: 'keras-h5', path: join(resolve(folder), entry.file), kerasApplications: { name: entry.name, dir: resolve(folder) } };
+}
+
+/** `{kind: keras-applications, name, dir?}`: a known name that fits the backbone. */
+function namedFile(o: Record<string, unknown>, ref: ComponentRef, params: Record<string, unknown>, at: string, opts: SplitOptions): WeightSourceSpec {
+  const extra = Object.keys(o).filter((k) => !['kind', 'name', 'dir'].includes(k));
+  if (extra.length) throw new ConfigError(`${at}.${extra[0]}`, unknownNameMessage('key', extra[0], ['kind', 'name', 'dir']));
+  if (typeof o.name !== 'string' || !o.name) {
+    throw new ConfigError(`${at}.name`, `expected a Keras Applications file name such as resnet50-notop (\`medtransfer weights list\` lists them), received ${o.name === undefined ? 'nothing (required)' : JSON.stringify(o.name)}`);
+  }
+  let entry: KerasApplicationsFile;
+  try {
+    entry = kerasApplicationsFile(o.name);
+  } catch (err) {
+    throw new ConfigError(`${at}.name`, (err as Error).message);
+  }
+  const parsed = parsedParams(ref.name, params, at);
+  if (!fitsBackbone(entry, ref.name, parsed)) {
+    const fit = KERAS_APPLICATIONS.filter((e) => fitsBackbone(e, ref.name, parsed)).map((e) => e.name);
+    const mine = describeFit(ref.name, Object.fromEntries(Object.keys(entry.params).map((k) => [k, parsed[k]])));
+    throw new ConfigError(
+      `${at}.name`,
+      `${entry.name} holds weights for ${describeFit(entry.backbone, entry.params)}, but this backbone is ${mine}; ` +
+        (fit.length ? `files that fit it: ${fit.join(', ')}` : `it has no Keras ImageNet file ("imagenet" is available for ${imagenetBackbones()})`),
+    );
+  }
+  if (o.dir !== undefined && (typeof o.dir !== 'string' || !o.dir)) throw new ConfigError(`${at}.dir`, `expected a folder (the weights cache), received ${JSON.stringify(o.dir)}`);
+  return cachedSpec(entry, o.dir as string | undefined, opts);
+}
+
 /**
  * Splits a backbone reference into the architecture (what the backbone's own params schema
  * checks) and the external weights, validating `params.weights` with errors at `path.params.weights…`.
+ * `weights: imagenet` and `{kind: keras-applications, name, dir?}` become the cached file (kind
+ * keras-h5) in `dir` or `opts.weightsDir`, with `kerasApplications` set.
  */
-export function splitBackboneWeights(ref: ComponentRef, path: string): { model: ComponentRef; weights?: WeightSourceSpec } {
+export function splitBackboneWeights(ref: ComponentRef, path: string, opts: SplitOptions = {}): { model: ComponentRef; weights?: WeightSourceSpec } {
   const params = ref.params ?? {};
   if (!(WEIGHTS_PARAM in params)) return { model: ref };
   const { [WEIGHTS_PARAM]: raw, ...rest } = params;
   const at = `${path}.params.${WEIGHTS_PARAM}`;
-  const example = '{kind: keras-h5, path: ./resnet50_notop.h5}';
+  const model = { name: ref.name, params: rest };
+  const example = 'a mapping like {kind: keras-h5, path: ./resnet50_notop.h5}, or "imagenet"';
+  if (raw === 'imagenet') return { model, weights: cachedSpec(imagenetFileFor(ref.name, parsedParams(ref.name, rest, at), at), undefined, opts) };
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(at, `expected a mapping like ${example} (kinds: ${WEIGHT_SOURCE_KINDS.join(', ')}), received ${JSON.stringify(raw)}`);
+    throw new ConfigError(at, `expected ${example} (kinds: ${CONFIG_KINDS.join(', ')}), received ${JSON.stringify(raw)}`);
   }
   const o = raw as Record<string, unknown>;
+  if (o.kind === 'keras-applications') return { model, weights: namedFile(o, ref, rest, at, opts) };
+  if (typeof o.kind !== 'string' || !(WEIGHT_SOURCE_KINDS as readonly string[]).includes(o.kind)) {
+    throw new ConfigError(`${at}.kind`, o.kind === undefined ? `missing (required); one of ${CONFIG_KINDS.join(', ')}` : unknownNameMessage('value', String(o.kind), CONFIG_KINDS));
+  }
   const extra = Object.keys(o).filter((k) => k !== 'kind' && k !== 'path');
   if (extra.length) throw new ConfigError(`${at}.${extra[0]}`, unknownNameMessage('key', extra[0], ['kind', 'path']));
-  if (typeof o.kind !== 'string' || !(WEIGHT_SOURCE_KINDS as readonly string[]).includes(o.kind)) {
-    throw new ConfigError(`${at}.kind`, o.kind === undefined ? `missing (required); one of ${WEIGHT_SOURCE_KINDS.join(', ')}` : unknownNameMessage('value', String(o.kind), WEIGHT_SOURCE_KINDS));
-  }
   const kind = o.kind as WeightSourceKind;
   if (typeof o.path !== 'string' || !o.path) {
     throw new ConfigError(`${at}.path`, `expected ${WHAT[kind]}, received ${o.path === undefined ? 'nothing (required)' : JSON.stringify(o.path)}`);
   }
-  return { model: { name: ref.name, params: rest }, weights: { kind, path: o.path } };
+  return { model, weights: { kind, path: o.path } };
 }
 
 /**

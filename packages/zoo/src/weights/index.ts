@@ -12,6 +12,12 @@ export interface WeightSourceSpec {
   kind: WeightSourceKind;
   /** checkpoint: directory; keras-h5: .h5 file; tfjs-layers: directory, model.json path or http(s) URL. */
   path: string;
+  /**
+   * Set when the config named a Keras Applications file (`weights: imagenet` or `{kind:
+   * keras-applications, name}`): its table name and cache folder. `path` is then the cached file
+   * (kind keras-h5), read and fingerprinted like any other .h5.
+   */
+  kerasApplications?: { name: string; dir: string };
 }
 
 /** Reads weights from any supported source. */
