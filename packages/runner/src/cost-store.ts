@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type ModelCost, STORE_VERSION, type StepTiming, type ThroughputRecord, getLogger, parseThroughputRecord } from '@medtransfer/core';
-import { type PhaseTiming, backendThreads, modelSteps, syntheticBatch, timeSteps } from '@medtransfer/engine';
+import { type PhaseTiming, backendThreads, modelSteps, syntheticBatch, tfjsUsable, timeSteps } from '@medtransfer/engine';
 import { type ClassifierModel, architectureFingerprint, modelCost } from '@medtransfer/zoo';
 import { PROJECT_VERSION, type KeyParts, keyOf } from './plan';
 import { DAMAGED_DIR, moveAside, writeJsonAtomic } from './store';
@@ -15,7 +15,7 @@ const log = getLogger('runner');
 
 export const COST_DIR = 'cost';
 export const THROUGHPUT_FILE = 'throughput.json';
-/** Batch of the timed training step and evaluation pass (the issue's and the bench's convention). */
+/** Batch of the timed training step and evaluation pass (the bench's convention), or the trial's own batch when smaller (224-px nets train at 8–16 within the wasm heap). */
 export const COST_BATCH = 32;
 /** Seconds each phase is timed for after warm-up (at least 3 timed steps, 5 for single images). */
 const PHASE_SECONDS = 1;
@@ -30,6 +30,8 @@ export interface ThroughputSubject {
   numClasses: number;
   /** The backend that runs (`native`, `wasm`, `node`, …). */
   backend: string;
+  /** Batch of the timed training step and evaluation pass. */
+  batch: number;
 }
 
 export function throughputKeyParts(s: ThroughputSubject): KeyParts {
@@ -40,6 +42,7 @@ export function throughputKeyParts(s: ThroughputSubject): KeyParts {
     input: `${s.imageSize}x${s.imageSize}x${s.channels}`,
     classes: String(s.numClasses),
     backend: s.backend,
+    batch: String(s.batch),
   };
 }
 
@@ -88,20 +91,25 @@ export function measureThroughput(model: ClassifierModel, subject: ThroughputSub
   const shape: [number, number, number] = [subject.imageSize, subject.imageSize, subject.channels];
   const task = model.numClasses === 2 ? 'binary' : 'multi-class';
   const loadAverage = loadavg().map((x) => Math.round(x * 100) / 100);
-  const big = modelSteps(model.model, syntheticBatch(COST_BATCH, shape, model.numClasses), task, model.numClasses);
+  const big = modelSteps(model.model, syntheticBatch(subject.batch, shape, model.numClasses), task, model.numClasses);
   const one = modelSteps(model.model, syntheticBatch(1, shape, model.numClasses), task, model.numClasses);
   try {
     const name = `${subject.backbone}@${subject.imageSize}/${subject.backend}`;
     const t = timeSteps(name, [
-      { name: 'train', batch: COST_BATCH, run: big.train },
-      { name: 'infer', batch: COST_BATCH, run: big.infer },
+      { name: 'train', batch: subject.batch, run: big.train },
+      { name: 'infer', batch: subject.batch, run: big.infer },
     ], { timeSeconds: PHASE_SECONDS });
     const latency = timeSteps(name, [{ name: 'latency', batch: 1, run: one.infer }], { timeSeconds: PHASE_SECONDS, minSamples: 5 });
     return {
       key,
       storeVersion: STORE_VERSION,
       keyParts,
-      ...subject,
+      backbone: subject.backbone,
+      architecture: subject.architecture,
+      imageSize: subject.imageSize,
+      channels: subject.channels,
+      numClasses: subject.numClasses,
+      backend: subject.backend,
       threads: backendThreads(),
       train: stepTiming(t.get('train')),
       infer: stepTiming(t.get('infer')),
@@ -144,12 +152,17 @@ export function trialCost(
       log.warn(`${(err as Error).message}; moved to ${moved} and measured again`);
     }
   }
-  log.info(`measuring the throughput of ${full.backbone} at ${full.imageSize} px on ${full.backend} (batch ${COST_BATCH} and 1)`);
+  log.info(`measuring the throughput of ${full.backbone} at ${full.imageSize} px on ${full.backend} (batch ${full.batch} and 1)`);
   const fresh = build();
   try {
     writeJsonAtomic(file, measureThroughput(fresh, full, key, keyParts));
+  } catch (err) {
+    // a measurement that fails leaves the trial to train; a wasm heap that ran out fails it as training would
+    if (!tfjsUsable()) throw err;
+    log.warn(`could not measure the throughput of ${full.backbone} at ${full.imageSize} px: ${(err as Error).message}; the trial records its counted cost only`);
+    return counted;
   } finally {
-    fresh.dispose();
+    if (tfjsUsable()) fresh.dispose();
   }
   return { ...counted, throughputKey: key };
 }
