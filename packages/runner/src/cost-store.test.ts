@@ -51,7 +51,7 @@ describe('model costs in the store', function () {
     expect(record.imageSize).to.equal(16);
     expect(record.backend).to.equal('wasm');
     expect(record.threads).to.equal(1);
-    expect(record.train.batch).to.equal(32);
+    expect(record.train.batch).to.equal(8); // the trials' batch, below the usual 32
     expect(record.latency.batch).to.equal(1);
     for (const t of [record.train, record.infer, record.latency]) {
       expect(t.medianMs).to.be.above(0);
