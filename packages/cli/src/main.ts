@@ -20,6 +20,7 @@ import {
   writeTensorboard,
 } from '@medtransfer/runner';
 import { createProgressPrinter, formatDuration } from './progress';
+import { registerCostCommand } from './cost-command';
 import { registerServeCommand } from './serve-command';
 import { registerSlurmCommands } from './slurm-command';
 import { registerStudyCommands } from './study-commands';
@@ -221,6 +222,7 @@ program
 registerStudyCommands(program);
 registerSlurmCommands(program);
 registerServeCommand(program);
+registerCostCommand(program);
 
 async function main(): Promise<void> {
   setLogSink((_level, line) => process.stderr.write(`${line}\n`));

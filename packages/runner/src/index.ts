@@ -3,6 +3,7 @@ export * from './plan';
 export * from './run';
 export * from './store';
 export * from './cost-store';
+export { measureExperimentCosts, type CostMeasureOptions, type CostMeasureOutcome } from './cost-measure';
 export * from './experiment';
 export { checkPlanInputs } from './inputs';
 // The data commands of the CLI reach the data package through the runner (cli depends on runner only).
