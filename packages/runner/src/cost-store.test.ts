@@ -9,7 +9,8 @@ import { parseThroughputRecord } from '@medtransfer/core';
 import { createModel, modelCost } from '@medtransfer/zoo';
 import { COST_DIR, THROUGHPUT_FILE, readThroughputRecords } from './cost-store';
 import { runExperimentFile } from './experiment';
-import { DAMAGED_DIR, SUMMARY_FILE, listResults } from './store';
+import { DAMAGED_DIR, SUMMARY_FILE, SUPERSEDED_DIR, listResults } from './store';
+import { measureExperimentCosts } from './cost-measure';
 import { tinyPretrainExperiment } from './test-fixtures';
 
 describe('model costs in the store', function () {
@@ -78,5 +79,20 @@ describe('model costs in the store', function () {
     const again = parseThroughputRecord(readFileSync(recordFile, 'utf8'), recordFile);
     expect(again.key).to.equal(good.key);
     expect(readdirSync(join(exp(), COST_DIR, name, DAMAGED_DIR))).to.have.length(1);
+  });
+
+  it('medtransfer cost measures without training: finds what the run measured, measures again with force, fills an empty store', async () => {
+    const again = await measureExperimentCosts(file, { resultsDir: results(), backend: 'wasm' });
+    expect(again).to.deep.equal({ backend: 'wasm', measured: [], cached: ['cbr-tiny @ 16 px'], failed: [] });
+    const forced = await measureExperimentCosts(file, { resultsDir: results(), backend: 'wasm', force: true });
+    expect(forced.measured).to.deep.equal(['cbr-tiny @ 16 px']);
+    const [name] = costDirs();
+    expect(readdirSync(join(exp(), COST_DIR, name, SUPERSEDED_DIR))).to.have.length(1);
+    const empty = join(dir, 'empty');
+    const fresh = await measureExperimentCosts(file, { resultsDir: empty, backend: 'wasm' });
+    expect(fresh.measured).to.deep.equal(['cbr-tiny @ 16 px']);
+    expect(listResults(join(empty, 'costs')).results).to.have.length(0);
+    // the same key as the run's record: the trials' throughputKey finds it
+    expect([...readThroughputRecords(join(empty, 'costs')).records.keys()]).to.deep.equal([...readThroughputRecords(exp()).records.keys()]);
   });
 });
