@@ -107,7 +107,7 @@ export const GPU_HINT =
 export function gpuDeviceProblem(backend: unknown): string | undefined {
   const b = backend as { isUsingGpuDevice?: unknown };
   if (b?.isUsingGpuDevice === true) return undefined;
-  return b?.isUsingGpuDevice === false ? 'TensorFlow loaded but found no CUDA device (it would train on the CPU)' : 'the TensorFlow backend does not say whether it uses a GPU';
+  return b?.isUsingGpuDevice === false ? 'TensorFlow found no CUDA device (it would train on the CPU)' : 'the TensorFlow backend does not say whether it uses a GPU';
 }
 
 function installHint(c: Candidate): string {
