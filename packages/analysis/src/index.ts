@@ -29,3 +29,8 @@ export * from './similarity-report';
 export * from './transfusion/tables';
 export * from './transfusion/figures';
 export * from './transfusion/report';
+export * from './compare/pareto';
+export * from './compare/rows';
+export * from './compare/figures';
+export * from './compare/table';
+export * from './compare/report';
