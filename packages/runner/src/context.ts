@@ -4,6 +4,7 @@ import { ConfigError, ConfigIssuesError, checkMetricForTask, getLogger } from '@
 import { ExternalWeights, needsPretrained, readWeightSource } from '@medtransfer/zoo';
 import { Plan, backboneId } from './plan';
 import { StageData, StageDataCache, loadStageData, targetFor } from './stage-data';
+import { verifyCachedWeights } from './weights-cache';
 
 const log = getLogger('runner');
 
@@ -29,12 +30,15 @@ async function readExternalWeights(plan: Plan): Promise<Map<string, ExternalWeig
     const id = backboneId(trial.backbone);
     if (!trial.weights || !needsPretrained(trial.strategy) || out.has(id) || issues.some((e) => e.path.startsWith(trial.backbonePath))) continue;
     try {
+      // A Keras Applications file from the cache is checked (hash, layout) before its first use.
+      await verifyCachedWeights(trial.weights);
       const read = await readWeightSource(trial.weights);
       log.info(`${id}: pretrained weights from ${read.weights.source} (${read.weights.tensors.size} tensors, ${read.fingerprint.slice(0, 19)}…)`);
       out.set(id, read);
     } catch (err) {
       if (err instanceof ConfigError || !(err instanceof Error)) throw err;
-      issues.push(new ConfigError(`${trial.backbonePath}.params.weights.path`, `cannot use these weights: ${err.message}`, plan.file));
+      const at = `${trial.backbonePath}.params.weights${trial.weights.kerasApplications ? '' : '.path'}`;
+      issues.push(new ConfigError(at, `cannot use these weights: ${err.message}`, plan.file));
     }
   }
   if (issues.length) throw new ConfigIssuesError(plan.file, issues);

@@ -1,8 +1,10 @@
-// Before anything loads or trains: every data file and folder the experiment's stages read must
-// exist, each problem named by its field (`target.dataset.params.path: file not found: …`).
+// Before anything loads or trains: every data file and folder the experiment's stages read, and
+// every cached weight file its backbones name, must exist, each problem named by its field
+// (`target.dataset.params.path: file not found: …`).
 import { ConfigError, normalizeComponent } from '@medtransfer/core';
 import { checkDatasetInputs } from '@medtransfer/data';
 import type { Plan } from './plan';
+import { checkCachedWeights } from './weights-cache';
 
 /** One ConfigError (carrying the plan's file) per missing input or bad dataset param of the stages that run. */
 export function checkPlanInputs(plan: Plan): ConfigError[] {
@@ -19,5 +21,7 @@ export function checkPlanInputs(plan: Plan): ConfigError[] {
       else throw err;
     }
   }
+  // Keras Applications files named by the backbones (`weights: imagenet`) must be in their cache.
+  issues.push(...checkCachedWeights(plan));
   return issues.map((e) => new ConfigError(e.path, e.detail, plan.file));
 }

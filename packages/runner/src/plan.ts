@@ -27,6 +27,7 @@ import {
   strategyId,
 } from '@medtransfer/zoo';
 import { SweepPoint, backboneId, expandSweep } from './sweep';
+import { weightsCacheDir } from './weights-cache';
 
 export { backboneId } from './sweep';
 
@@ -137,10 +138,11 @@ export function planExperiment(parsed: ExperimentConfig, file: string): Plan {
   // `params.weights` is not an architecture param: split it off before the backbone sees its params.
   const split = sweep.backbones.map((entry, i) => {
     let parts: { model: ComponentRef; weights?: WeightSourceSpec } = { model: entry.value };
-    check(() => (parts = splitBackboneWeights(entry.value, entry.path)));
+    check(() => (parts = splitBackboneWeights(entry.value, entry.path, { weightsDir: weightsCacheDir() })));
     const weights = parts.weights;
     // A missing weight file is reported now, before anything trains; it is read (and fingerprinted) when the run starts.
-    if (weights && pretrainedOf(i).length) check(() => checkWeightSource(weights, entry.path));
+    // A Keras Applications file is looked for in its cache by checkPlanInputs, which names the command that fetches it.
+    if (weights && !weights.kerasApplications && pretrainedOf(i).length) check(() => checkWeightSource(weights, entry.path));
     return parts;
   });
   // Backbones whose pretrained trials take their weights from the source stage (no params.weights).
