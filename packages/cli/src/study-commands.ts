@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MedtransferError, backendNames, metrics } from '@medtransfer/core';
 import { SIMILARITY_METRICS, runSimilarity, writeTransfusionFigures, type SimilarityMetric } from '@medtransfer/runner';
+import { registerCompareCommand } from './compare-command';
 
 const SPLITS = ['test', 'val', 'train'] as const;
 
@@ -86,4 +87,5 @@ export function registerStudyCommands(program: Command): void {
           `${r.skipped.length} section(s) skipped for lack of results.\nWrote: ${r.files.join(', ')}\n`,
       );
     });
+  registerCompareCommand(figures);
 }

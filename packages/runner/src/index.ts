@@ -25,8 +25,9 @@ export { machineInfo, type MachineInfo } from './machine';
 export * from './trial-weights';
 export * from './similarity';
 export * from './transfusion-figures';
+export * from './compare-figures';
 // The similarity and figures commands of the CLI name these analysis values (cli depends on runner only).
-export { SIMILARITY_METRICS, type SimilarityMetric } from '@medtransfer/analysis';
+export { SIMILARITY_METRICS, type SimilarityMetric, COST_AXES, type CostAxis } from '@medtransfer/analysis';
 export { planReport, formatPlan, type PlanReport, type PlanTask, type Throughput, defaultThroughput, measuredThroughputs, imagesToTrain } from './estimate';
 export { crc32c, maskedCrc32c, tfRecord, encodeEvent, trialEvents, writeTensorboard } from './export-tensorboard';
 export { mlflowRunId, mlflowParams, mlflowMetrics, writeMlflow } from './export-mlflow';
