@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { DataFormatError } from '@medtransfer/core';
-import { decodeDicom, isDicom } from './dicom';
+import { decodeDicom, isDicom, readDicomHeader } from './dicom';
 import { encodeDicom } from './image-fixtures';
+import { explicitElement as el, sequenceValue, textValue, usValue } from './dicom-fixtures';
 
 const px = (bytes: Buffer) => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 
@@ -56,14 +57,14 @@ describe('DICOM decoding', () => {
     expect(Array.from(img.data)).to.deep.equal([255, 0, 0, 0, 0, 255]);
   });
 
-  it('names the transfer syntax and the file for compressed data', () => {
-    const bytes = px(encodeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.4.90' }));
+  it('names the file, the transfer syntax and the decodable ones for a syntax it does not decode', () => {
+    const bytes = px(encodeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.4.112' }));
     expect(() => decodeDicom(bytes, '/data/x/ct.dcm'))
       .to.throw(DataFormatError)
       .with.property('message')
-      .that.matches(/unsupported transfer syntax 1\.2\.840\.10008\.1\.2\.4\.90 \(JPEG 2000 \(Lossless Only\)\) in \/data\/x\/ct\.dcm; .*gdcmconv --raw/);
-    const rle = px(encodeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.5' }));
-    expect(() => decodeDicom(rle, 'r.dcm')).to.throw(/RLE Lossless/);
+      .that.matches(/unsupported transfer syntax 1\.2\.840\.10008\.1\.2\.4\.112 \(JPEG XL\) in \/data\/x\/ct\.dcm; medtransfer decodes .*1\.2\.840\.10008\.1\.2\.4\.90 JPEG 2000 \(Lossless Only\).*gdcmconv --raw/);
+    const odd = px(encodeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.3.4' }));
+    expect(() => decodeDicom(odd, 'o.dcm')).to.throw(/unsupported transfer syntax 1\.2\.3\.4 \(unknown transfer syntax\)/);
   });
 
   it('says when there is no pixel data, or when it is truncated', () => {
@@ -74,5 +75,67 @@ describe('DICOM decoding', () => {
 
   it('rejects a file without the DICM marker', () => {
     expect(() => decodeDicom(new Uint8Array(200), 'z.dcm')).to.throw(/z\.dcm: not a readable DICOM Part-10 file/);
+  });
+
+  it('reads Deflated Explicit VR Little Endian', () => {
+    const img = decodeDicom(px(encodeDicom({ rows: 2, cols: 2, pixels: ramp, transferSyntax: '1.2.840.10008.1.2.1.99' })), 'z.dcm');
+    expect(Array.from(img.data)).to.deep.equal([0, 85, 170, 255]);
+  });
+
+  it('window: none ignores the file window; the VOI LUT functions LINEAR_EXACT and SIGMOID follow PS3.3 C.11.2.1.3', () => {
+    const spec = { rows: 1, cols: 3, pixels: [0, 50, 100], windowCenter: 50, windowWidth: 50 };
+    expect(Array.from(decodeDicom(px(encodeDicom(spec)), 'w.dcm', { window: 'none' }).data)).to.deep.equal([0, 128, 255]);
+    expect(Array.from(decodeDicom(px(encodeDicom(spec)), 'w.dcm', { window: 'file' }).data)).to.deep.equal([0, 130, 255]);
+    const exact = encodeDicom({ ...spec, tags: [[0x28, 0x1056, 'CS', textValue('LINEAR_EXACT')]] });
+    expect(Array.from(decodeDicom(px(exact), 'w.dcm').data)).to.deep.equal([0, 128, 255]); // (x − c)/w + 0.5
+    const sigmoid = encodeDicom({ ...spec, tags: [[0x28, 0x1056, 'CS', textValue('SIGMOID')]] });
+    // 255 / (1 + exp(−4(x − 50)/50)): 4.6, 127.5, 250.4
+    expect(Array.from(decodeDicom(px(sigmoid), 'w.dcm').data)).to.deep.equal([5, 128, 250]);
+  });
+
+  it('reads planar RGB, YBR_FULL and YBR_FULL_422 as RGB', () => {
+    const planar = decodeDicom(px(encodeDicom({ rows: 1, cols: 2, bitsAllocated: 8, samples: 3, photometric: 'RGB', planar: 1, pixels: [255, 0, 0, 0, 0, 255] })), 'p.dcm');
+    expect(Array.from(planar.data)).to.deep.equal([255, 0, 0, 0, 0, 255]); // R plane 255 0, G 0 0, B 0 255
+    // Y Cb Cr of pure red (PS3.3 C.7.6.3.1.2, full range): 76, 85, 255
+    const ybr = decodeDicom(px(encodeDicom({ rows: 1, cols: 1, bitsAllocated: 8, samples: 3, photometric: 'YBR_FULL', pixels: [76, 85, 255] })), 'y.dcm');
+    expect(Array.from(ybr.data).map((v, i) => Math.abs(v - [255, 0, 0][i]) <= 1)).to.deep.equal([true, true, true]);
+    // 4:2:2: Y1 Y2 Cb Cr for two pixels sharing chroma → two grays
+    const sub = decodeDicom(px(encodeDicom({ rows: 1, cols: 2, bitsAllocated: 8, samples: 3, photometric: 'YBR_FULL_422', pixels: [10, 200, 128, 128] })), 'y2.dcm');
+    expect(Array.from(sub.data)).to.deep.equal([10, 10, 10, 200, 200, 200]);
+  });
+
+  it('maps PALETTE COLOR through its lookup tables (8- and 16-bit entries)', () => {
+    const desc = (bits: number) => usValue(3, 10, bits); // 3 entries, first mapped value 10
+    const tags: [number, number, string, Buffer][] = [
+      [0x28, 0x1101, 'US', desc(16)],
+      [0x28, 0x1102, 'US', desc(16)],
+      [0x28, 0x1103, 'US', desc(16)],
+      [0x28, 0x1201, 'OW', usValue(0xffff, 0, 0)],
+      [0x28, 0x1202, 'OW', usValue(0, 0xffff, 0)],
+      [0x28, 0x1203, 'OW', usValue(0, 0, 0x8000)],
+    ];
+    const img = decodeDicom(px(encodeDicom({ rows: 1, cols: 4, bitsAllocated: 8, photometric: 'PALETTE COLOR', pixels: [10, 11, 12, 200], tags })), 'pal.dcm');
+    expect(img.channels).to.equal(3);
+    expect(Array.from(img.data)).to.deep.equal([255, 0, 0, 0, 255, 0, 0, 0, 128, 0, 0, 128]); // 200 is past the table: its last entry
+    const missing = encodeDicom({ rows: 1, cols: 1, bitsAllocated: 8, photometric: 'PALETTE COLOR', pixels: [0] });
+    expect(() => decodeDicom(px(missing), 'nopal.dcm')).to.throw(/nopal\.dcm: PALETTE COLOR image without its red palette/);
+  });
+
+  it('reads rescale, window and pixel spacing from the functional groups of an enhanced multi-frame file', () => {
+    const group = (tag: number, ...els: Buffer[]) => el(0x28, tag, 'SQ', sequenceValue(els));
+    const shared = el(0x5200, 0x9229, 'SQ', sequenceValue([group(0x9110, el(0x28, 0x30, 'DS', textValue('0.5\\0.25'))), group(0x9132, el(0x28, 0x1050, 'DS', textValue('50')), el(0x28, 0x1051, 'DS', textValue('101')))]));
+    const perFrame = el(0x5200, 0x9230, 'SQ', sequenceValue([group(0x9145, el(0x28, 0x1052, 'DS', textValue('0')), el(0x28, 0x1053, 'DS', textValue('1')))], [group(0x9145, el(0x28, 0x1052, 'DS', textValue('50')), el(0x28, 0x1053, 'DS', textValue('1')))]));
+    const bytes = px(encodeDicom({ rows: 1, cols: 2, frames: 2, pixels: [0, 50, 0, 50], modality: 'MR', tags: [[0x5200, 0x9229, 'SQ', shared.subarray(12)], [0x5200, 0x9230, 'SQ', perFrame.subarray(12)]] }));
+    const header = readDicomHeader(bytes, 'e.dcm');
+    expect(header).to.deep.include({ frames: 2, modality: 'MR', photometric: 'MONOCHROME2', transferSyntax: '1.2.840.10008.1.2.1' });
+    expect(header.pixelSpacing).to.deep.equal({ row: 0.5, col: 0.25, source: 'Pixel Spacing' });
+    // window 50/101: ((x − 49.5)/100 + 0.5)·255 on frame 0 (values 0, 50) and frame 1 (rescaled to 50, 100)
+    expect(Array.from(decodeDicom(bytes, 'e.dcm', { frames: 'first' }).data)).to.deep.equal([1, 129]);
+    expect(Array.from(decodeDicom(bytes, 'e.dcm', { frame: 1 }).data)).to.deep.equal([129, 255]);
+  });
+
+  it('reads Imager Pixel Spacing when there is no Pixel Spacing', () => {
+    const bytes = px(encodeDicom({ rows: 1, cols: 1, pixels: [0], modality: 'DX', tags: [[0x18, 0x1164, 'DS', textValue('0.1\\0.2')]] }));
+    expect(readDicomHeader(bytes, 'dx.dcm').pixelSpacing).to.deep.equal({ row: 0.1, col: 0.2, source: 'Imager Pixel Spacing' });
   });
 });

@@ -97,10 +97,10 @@ describe('image folder datasets', () => {
     expect(() => loadDataset({ name: 'folder', params: { path: join(root, 'nope') } }, { path: 'target.dataset', seed: 0 })).to.throw(/target\.dataset\.params\.path: folder not found/);
   });
 
-  it('compressed DICOM in a folder fails with the transfer syntax and file', () => {
+  it('DICOM of a transfer syntax it does not decode fails with the transfer syntax and file', () => {
     write(root, 'a/x.dcm', encodeDicom({ rows: 1, cols: 1, pixels: [0] }));
-    write(root, 'b/y.dcm', encodeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.4.50' }));
-    expect(() => loadImageFolder(root)).to.throw(/unsupported transfer syntax 1\.2\.840\.10008\.1\.2\.4\.50 \(JPEG Baseline \(Process 1\)\) in .*y\.dcm/);
+    write(root, 'b/y.dcm', encodeDicom({ rows: 1, cols: 1, pixels: [0], transferSyntax: '1.2.840.10008.1.2.4.112' }));
+    expect(() => loadImageFolder(root)).to.throw(/unsupported transfer syntax 1\.2\.840\.10008\.1\.2\.4\.112 \(JPEG XL\) in .*y\.dcm/);
   });
 });
 

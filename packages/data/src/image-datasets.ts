@@ -2,10 +2,14 @@
 // `csv` datasets; registry.ts registers them. Relative paths resolve against the working directory.
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { cacheCsvManifest, loadCsvManifest, UNCERTAINTY_POLICIES } from './csv-manifest';
+import type { ImageDataset } from '@medtransfer/core';
+import { csvItems, UNCERTAINTY_POLICIES } from './csv-manifest';
+import { checkDiskFrames, prepareDicomItems, type DicomImageDataset } from './dicom-dataset';
+import { buildDiskCache } from './disk-cache';
 import { diskImageDataset } from './disk-split';
-import { cacheImageFolder, loadImageFolder } from './folder';
-import { DatasetSpec, inputAt, paramsField } from './dataset-spec';
+import { folderItems } from './folder';
+import { DatasetSpec, inputAt, paramsField, type DatasetContext } from './dataset-spec';
+import { buildImageSet, type ImageSetOptions, type LabelledFile } from './image-set';
 import { defaultCacheDir } from './medmnist-cache';
 
 const fraction = () => z.number().min(0).max(0.9);
@@ -18,8 +22,10 @@ const common = {
   channels: z.union([z.literal(1), z.literal(3), z.literal('auto')]).default('auto'),
   /** 16-bit PNGs: `full` maps 0…65535 to 0…255; `minmax` stretches each image's own range. */
   png16: z.enum(['full', 'minmax']).default('full'),
-  /** DICOM VOI window (after rescale) overriding the files' Window Center/Width. */
-  window: z.strictObject({ center: z.number(), width: z.number().min(1) }).optional(),
+  /** DICOM VOI window: absent or `file` → each file's first Window Center/Width (else its min…max); `none` → min…max; or one window (values after rescale). */
+  window: z.union([z.enum(['file', 'none']), z.strictObject({ center: z.number(), width: z.number().min(1) })]).optional(),
+  /** Multi-frame DICOM: `middle` (default, frame ⌊n/2⌋), `first`, `all` (each frame an image with the file's labels) or a 0-based frame index. */
+  frames: z.union([z.enum(['first', 'middle', 'all']), z.number().int().min(0)]).optional(),
   /** Shares drawn for val/test when the source has no such split (seeded, stratified). */
   valFraction: fraction().default(0.1),
   testFraction: fraction().default(0.1),
@@ -33,6 +39,26 @@ const common = {
 
 /** Where `cache: disk` writes: `cacheDir` (relative to the working directory) or the user cache. */
 const diskCacheDir = (p: { cacheDir?: string }) => (p.cacheDir ? resolve(process.cwd(), p.cacheDir) : join(defaultCacheDir(), 'images'));
+
+type CommonParams = { cache: 'memory' | 'disk'; cacheDir?: string; frames?: 'first' | 'middle' | 'all' | number };
+
+/** `window: file` is the default (no override): left out, so fingerprints stay those of files loaded without it. */
+const decodeWindow = <P extends { window?: unknown }>(p: P) => ({ ...p, window: p.window === 'file' ? undefined : p.window }) as P & { window?: Exclude<P['window'], 'file'> };
+
+/**
+ * Builds a listed image-file dataset in memory or in the disk cache, after reading its DICOM headers:
+ * `frames: all` expands multi-frame files, and the DICOM summary is recorded as `dataset.dicom`.
+ */
+function buildListed(listed: { items: LabelledFile[]; setOptions: ImageSetOptions }, p: CommonParams, ctx: DatasetContext): DicomImageDataset {
+  const prepared = prepareDicomItems(listed.items, listed.setOptions, p.frames);
+  checkDiskFrames(prepared, p.cache, paramsField(ctx));
+  const ds: DicomImageDataset =
+    p.cache === 'disk'
+      ? diskImageDataset(buildDiskCache(prepared.items, { ...prepared.setOptions, cacheDir: diskCacheDir(p) }))
+      : (buildImageSet(prepared.items, prepared.setOptions) as ImageDataset);
+  if (prepared.summary) ds.dicom = prepared.summary;
+  return ds;
+}
 
 export const folderParamsSchema = z.strictObject({
   /** Folder with one sub-folder per class, or train/ val/ test/ each with class sub-folders. */
@@ -70,14 +96,14 @@ function folderSpec(name: 'folder' | 'dicom'): DatasetSpec<typeof folderParamsSc
     load: (p, ctx) => {
       const root = resolve(process.cwd(), p.path);
       const opts = {
-        ...p,
+        ...decodeWindow(p),
         name,
         size: p.size ?? ctx.imageSize,
         seed: p.seed ?? ctx.seed,
         extensions: name === 'dicom' ? ['.dcm', '.dicom'] : undefined,
         paramsPath: paramsField(ctx),
       };
-      return p.cache === 'disk' ? diskImageDataset(cacheImageFolder(root, { ...opts, cacheDir: diskCacheDir(p) })) : loadImageFolder(root, opts);
+      return buildListed(folderItems(root, opts), p, ctx);
     },
   };
 }
@@ -98,12 +124,12 @@ export const csvDataset: DatasetSpec<typeof csvParamsSchema> = {
   load: (p, ctx) => {
     const file = resolve(process.cwd(), p.file);
     const opts = {
-      ...p,
+      ...decodeWindow(p),
       root: p.root === undefined ? undefined : resolve(process.cwd(), p.root),
       size: p.size ?? ctx.imageSize,
       seed: p.seed ?? ctx.seed,
       paramsPath: paramsField(ctx),
     };
-    return p.cache === 'disk' ? diskImageDataset(cacheCsvManifest(file, { ...opts, cacheDir: diskCacheDir(p) })) : loadCsvManifest(file, opts);
+    return buildListed(csvItems(file, opts), p, ctx);
   },
 };

@@ -1,7 +1,8 @@
-// Test fixtures: tiny PNG (any colour type and depth, palettes included) and DICOM Part-10 writers,
-// so image, folder, DICOM and CSV tests build their inputs themselves. Not exported from the package.
+// Test fixtures: tiny PNG (any colour type and depth, palettes included) and DICOM Part-10 writers
+// (native or encapsulated pixel data, multi-frame), so image, folder, DICOM and CSV tests build their
+// inputs themselves. Not exported from the package.
 import { crc32 } from './npz';
-import { deflateSync } from 'node:zlib';
+import { deflateRawSync, deflateSync } from 'node:zlib';
 
 function chunk(type: string, data: Uint8Array): Buffer {
   const head = Buffer.alloc(8);
@@ -66,6 +67,19 @@ export interface DicomSpec {
   windowWidth?: number;
   /** Leave out (7FE0,0010). */
   noPixelData?: boolean;
+  /** Number of Frames (0028,0008); `pixels` then holds the frames one after another. */
+  frames?: number;
+  /** Encapsulated pixel data instead of `pixels`: each frame's fragments (compressed codestreams). */
+  fragments?: Uint8Array[][];
+  /** Write a Basic Offset Table for `fragments` (default: an empty one). */
+  offsetTable?: boolean;
+  modality?: string;
+  /** Pixel Spacing (0028,0030) in mm: row, column. */
+  pixelSpacing?: [number, number];
+  /** Planar Configuration (0028,0006) of colour data. */
+  planar?: 0 | 1;
+  /** Further elements: [group, element, VR, value bytes (little endian)]. */
+  tags?: [number, number, string, Buffer][];
 }
 
 const LONG_VRS = new Set(['OB', 'OW', 'OF', 'SQ', 'UT', 'UN']);
@@ -101,6 +115,7 @@ export function encodeDicom(spec: DicomSpec): Buffer {
   const ts = spec.transferSyntax ?? '1.2.840.10008.1.2.1';
   const explicit = ts !== '1.2.840.10008.1.2';
   const bigEndian = ts === '1.2.840.10008.1.2.2';
+  const deflated = ts === '1.2.840.10008.1.2.1.99';
   const sopClass = '1.2.840.10008.5.1.4.1.1.7';
   const meta = Buffer.concat([
     element(2, 1, 'OB', Buffer.from([0, 1]), true, false),
@@ -118,8 +133,10 @@ export function encodeDicom(spec: DicomSpec): Buffer {
     return b;
   };
   const bits = spec.bitsAllocated ?? 16;
-  const els: Buffer[] = [element(8, 0x16, 'UI', text(sopClass, 'UI'), explicit, bigEndian)];
-  const add = (el: number, vr: string, v: Buffer) => els.push(element(0x28, el, vr, v, explicit, bigEndian));
+  const tagged: [number, Buffer][] = [];
+  const put = (group: number, el: number, vr: string, v: Buffer) => tagged.push([group * 0x10000 + el, element(group, el, vr, v, explicit, bigEndian)]);
+  put(8, 0x16, 'UI', text(sopClass, 'UI'));
+  const add = (el: number, vr: string, v: Buffer) => put(0x28, el, vr, v);
   add(0x0002, 'US', us(spec.samples ?? 1));
   add(0x0004, 'CS', text(spec.photometric ?? 'MONOCHROME2', 'CS'));
   add(0x0010, 'US', us(spec.rows));
@@ -132,7 +149,13 @@ export function encodeDicom(spec: DicomSpec): Buffer {
   if (spec.windowWidth !== undefined) add(0x1051, 'DS', text(String(spec.windowWidth), 'DS'));
   if (spec.intercept !== undefined) add(0x1052, 'DS', text(String(spec.intercept), 'DS'));
   if (spec.slope !== undefined) add(0x1053, 'DS', text(String(spec.slope), 'DS'));
-  if (!spec.noPixelData) {
+  if (spec.frames !== undefined) add(0x0008, 'IS', text(String(spec.frames), 'IS'));
+  if (spec.planar !== undefined) add(0x0006, 'US', us(spec.planar));
+  if (spec.pixelSpacing) add(0x0030, 'DS', text(spec.pixelSpacing.join('\\'), 'DS'));
+  if (spec.modality) put(8, 0x60, 'CS', text(spec.modality, 'CS'));
+  for (const [g, e, vr, v] of spec.tags ?? []) put(g, e, vr, v);
+  if (spec.fragments) tagged.push([0x7fe00010, encapsulated(spec.fragments, spec.offsetTable ?? false)]);
+  else if (!spec.noPixelData) {
     const n = spec.pixels.length;
     let px = Buffer.alloc(bits === 8 ? n + (n % 2) : 2 * n);
     for (let i = 0; i < n; i++) {
@@ -142,7 +165,34 @@ export function encodeDicom(spec: DicomSpec): Buffer {
       else px.writeUInt16LE(v, 2 * i);
     }
     if (px.length === 0) px = Buffer.alloc(0);
-    els.push(element(0x7fe0, 0x10, bits === 8 ? 'OB' : 'OW', px, explicit, bigEndian));
+    put(0x7fe0, 0x10, bits === 8 ? 'OB' : 'OW', px);
   }
-  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), element(2, 0, 'UL', groupLen, true, false), meta, ...els]);
+  const body = Buffer.concat(tagged.sort((a, b) => a[0] - b[0]).map(([, b]) => b));
+  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), element(2, 0, 'UL', groupLen, true, false), meta, deflated ? deflateRawSync(body) : body]);
+}
+
+/** Encapsulated Pixel Data (PS3.5 A.4): undefined length, offset table item, one item per fragment, delimiter. */
+function encapsulated(frames: Uint8Array[][], offsetTable: boolean): Buffer {
+  const item = (data: Uint8Array) => {
+    const padded = data.length % 2 ? Buffer.concat([data, Buffer.alloc(1)]) : Buffer.from(data);
+    const head = Buffer.alloc(8);
+    head.writeUInt16LE(0xfffe, 0);
+    head.writeUInt16LE(0xe000, 2);
+    head.writeUInt32LE(padded.length, 4);
+    return Buffer.concat([head, padded]);
+  };
+  const items = frames.map((fragments) => Buffer.concat(fragments.map(item)));
+  const table = Buffer.alloc(offsetTable ? 4 * frames.length : 0);
+  let offset = 0;
+  items.forEach((it, i) => {
+    if (offsetTable) table.writeUInt32LE(offset, 4 * i);
+    offset += it.length;
+  });
+  const head = Buffer.alloc(12);
+  head.writeUInt16LE(0x7fe0, 0);
+  head.writeUInt16LE(0x0010, 2);
+  head.write('OB', 4, 'latin1');
+  head.writeUInt32LE(0xffffffff, 8);
+  const end = Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+  return Buffer.concat([head, item(table), ...items, end]);
 }

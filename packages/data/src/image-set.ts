@@ -13,6 +13,8 @@ export interface LabelledFile {
   /** `labelWidth` entries: a class index, or 0/1/-1 per label. */
   labels: ArrayLike<number>;
   split: SplitName;
+  /** The 0-based frame of a multi-frame DICOM file this item is (`frames: all`); absent → the decode options choose. */
+  frame?: number;
 }
 
 export interface ImageSetOptions extends DecodeOptions {
@@ -46,11 +48,17 @@ export function buildImageSet(items: readonly LabelledFile[], opts: ImageSetOpti
   let firstFile = '';
   const fitted: Fitted[] = [];
   let anyColour = false;
+  // the frames of a multi-frame file are consecutive items: read and hash the file once for them
+  let last: { file: string; bytes: Buffer; digest: Buffer } | undefined;
   for (const item of items) {
-    const bytes = readFileSync(item.file);
+    if (last?.file !== item.file) {
+      const bytes = readFileSync(item.file);
+      last = { file: item.file, bytes, digest: createHash('sha256').update(bytes).digest() };
+    }
+    const bytes = last.bytes;
     hash.update(`${item.key}\0${item.split}\0${Array.from(item.labels).join(',')}\0`);
-    hash.update(createHash('sha256').update(bytes).digest());
-    const img: DecodedImage = decodeImage(bytes, item.file, opts);
+    hash.update(last.digest);
+    const img: DecodedImage = decodeImage(bytes, item.file, item.frame === undefined ? opts : { ...opts, frame: item.frame });
     if (!height) {
       height = img.height;
       width = img.width;
