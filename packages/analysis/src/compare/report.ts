@@ -68,11 +68,11 @@ export async function writeCompareFiles(input: CompareReportInput, dir: string, 
   md.push(
     `Per backbone, image size and init: test ${m} (mean over seeds ± half-width of the 95 % t-interval) against what the model costs. ` +
       'Parameters and forward FLOPs per image are counted (the zoo’s counter); latency (one image) and inference and training images/s ' +
-      '(batch 32) are measured once per architecture, size and backend (table at the end). Steps and seconds to threshold are the mean ' +
+      '(the trials’ batch, at most 32) are measured once per architecture, size and backend (table at the end). Steps and seconds to threshold are the mean ' +
       `over seeds until ${thresholds.map((t) => thresholdText(t.metric, t.threshold)).join(', ')}; a run that never reached it counts at ` +
       `its length (≥: a lower bound). ${m} / GFLOP is the mean ${m} ÷ forward GFLOPs per image, ${m} / M params the mean ${m} ÷ millions of ` +
       'parameters. A point is on the Pareto front (✓) when no other point of the dataset is at least as cheap and at least as good, and ' +
-      'strictly better on one of the two; definitions in docs/analysis.md.',
+      'strictly better on one of the two; the front compares means, so read it with the intervals. Definitions: docs/analysis.md.',
     '',
   );
   const note = missingCostMarkdown(missing, input.results.length, input.throughputProblems ?? [], (input.recountedFlops?.size ?? 0) > 0);
