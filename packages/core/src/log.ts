@@ -32,3 +32,35 @@ export function getLogger(scope: string): Logger {
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
+
+/** How far a long step has got (decoding a dataset into its disk cache): `done` of `total` `unit`. */
+export interface ProgressReport {
+  /** Identifies the step across reports (e.g. the cache folder being written). */
+  id: string;
+  /** What is being done, e.g. `folder /data/busi → disk cache`. */
+  label: string;
+  done: number;
+  total: number;
+  /** What is counted, e.g. `images`. */
+  unit: string;
+}
+
+let progressSink: ((p: ProgressReport) => void) | undefined;
+
+/**
+ * Where progress reports go (the CLI draws a bar; by default they go nowhere). Returns a function
+ * that restores the previous sink. Like the log sink, so a step deep in a package reports without
+ * a callback threaded through every caller.
+ */
+export function setProgressSink(fn: ((p: ProgressReport) => void) | undefined): () => void {
+  const prev = progressSink;
+  progressSink = fn;
+  return () => {
+    progressSink = prev;
+  };
+}
+
+/** Reports progress to the sink, if any; cheap to call per item (the sink throttles its output). */
+export function reportProgress(p: ProgressReport): void {
+  progressSink?.(p);
+}

@@ -3,10 +3,12 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataFormatError, stableHash, type SplitName, type TaskType } from '@medtransfer/core';
+import { DataFormatError, getLogger, reportProgress, stableHash, type SplitName, type TaskType } from '@medtransfer/core';
 import { decodeImage, fitImage } from './image-decode';
 import type { ImageSetOptions, LabelledFile } from './image-set';
 import { encodeNpy, readNpy } from './npy';
+
+const log = getLogger('data');
 
 /** Bump when the cache layout or the decoding changes, so old caches are not reused. */
 export const DISK_CACHE_VERSION = 1;
@@ -75,7 +77,13 @@ const npyHeader = (shape: number[]) => encodeNpy({ dtype: 'uint8', shape, data: 
 /** Decodes `items` into the cache (unless already there) and opens it. */
 export function buildDiskCache(items: readonly LabelledFile[], opts: DiskCacheOptions): DiskDataset {
   const dir = join(opts.cacheDir, diskCacheKey(items, opts));
-  if (existsSync(join(dir, 'meta.json'))) return openDiskDataset(dir);
+  if (existsSync(join(dir, 'meta.json'))) {
+    log.debug(`${opts.name} ${opts.source}: reusing the disk cache ${dir}`);
+    return openDiskDataset(dir);
+  }
+  log.info(`${opts.name} ${opts.source}: decoding ${items.length} images once into the disk cache ${dir} (later loads reuse it)`);
+  const progress = { id: dir, label: `${opts.name} → disk cache`, total: items.length, unit: 'images' };
+  reportProgress({ ...progress, done: 0 });
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
@@ -120,6 +128,7 @@ export function buildDiskCache(items: readonly LabelledFile[], opts: DiskCacheOp
       const f = fds.get(it.split)!;
       f.pos += writeSync(f.fd, pixel, 0, per, f.pos);
       opts.onImage?.(k + 1, items.length);
+      reportProgress({ ...progress, done: k + 1 });
     });
   } finally {
     for (const f of fds.values()) closeSync(f.fd);
