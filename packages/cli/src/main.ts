@@ -24,6 +24,7 @@ import { registerCostCommand } from './cost-command';
 import { registerServeCommand } from './serve-command';
 import { registerSlurmCommands } from './slurm-command';
 import { registerStudyCommands } from './study-commands';
+import { registerWeightsCommands } from './weights-command';
 
 /** Exit codes: 2 bad input (config, flags, data), 3 some trials failed (the others ran), 1 a bug. */
 const EXIT_TRIALS_FAILED = 3;
@@ -222,6 +223,7 @@ program
 registerStudyCommands(program);
 registerSlurmCommands(program);
 registerServeCommand(program);
+registerWeightsCommands(program);
 registerCostCommand(program);
 
 async function main(): Promise<void> {

@@ -6,6 +6,8 @@ export * from './cost-store';
 export { measureExperimentCosts, type CostMeasureOptions, type CostMeasureOutcome } from './cost-measure';
 export * from './experiment';
 export { checkPlanInputs } from './inputs';
+// The Keras Applications ImageNet weights cache (`medtransfer weights get|list`, `weights: imagenet`).
+export * from './weights-cache';
 // The data commands of the CLI reach the data package through the runner (cli depends on runner only).
 export { fetchMedmnist, defaultCacheDir, medmnistCachePath, MEDMNIST_FLAGS, MEDMNIST_SIZES } from '@medtransfer/data';
 // A task's saved training state (the step it resumes from), for read-only views of the store (the dashboard).
