@@ -2,7 +2,7 @@
 // The `medtransfer` command.
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { MedtransferError, backendNames, setLogSink, unknownNameMessage } from '@medtransfer/core';
+import { MedtransferError, backendNames, setLogSink, setProgressSink, unknownNameMessage } from '@medtransfer/core';
 import { MEDMNIST_FLAGS, MEDMNIST_SIZES, editorJsonSchema, fetchMedmnist, formatPlan, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
 import {
   experimentStatus,
@@ -19,6 +19,7 @@ import {
   writeMlflow,
   writeTensorboard,
 } from '@medtransfer/runner';
+import { createDataProgressPrinter } from './data-progress';
 import { createProgressPrinter, formatDuration } from './progress';
 import { registerCostCommand } from './cost-command';
 import { registerServeCommand } from './serve-command';
@@ -228,6 +229,8 @@ registerCostCommand(program);
 
 async function main(): Promise<void> {
   setLogSink((_level, line) => process.stderr.write(`${line}\n`));
+  // a dataset decoded into its disk cache for the first time shows a bar (on a terminal; periodic lines in logs)
+  setProgressSink(createDataProgressPrinter(process.stderr));
   try {
     await program.parseAsync(process.argv);
   } catch (err) {
