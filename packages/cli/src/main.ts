@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { MedtransferError, backendNames, setLogSink, setProgressSink, unknownNameMessage } from '@medtransfer/core';
-import { MEDMNIST_FLAGS, MEDMNIST_SIZES, editorJsonSchema, fetchMedmnist, formatPlan, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
+import { MEDMNIST_FLAGS, MEDMNIST_SIZES, editorJsonSchema, fetchMedmnist, formatPlan, formatTimeSplit, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
 import {
   experimentStatus,
   exportRowsFor,
@@ -70,6 +70,7 @@ program
         (outcome.elsewhere.length ? `${outcome.elsewhere.length} trial(s) left to another runner that is running them.\n` : '') +
         (outcome.reportFiles.length ? `Wrote: ${outcome.reportFiles.join(', ')}\n` : ''),
     );
+    if (outcome.ran) process.stdout.write(`${formatTimeSplit(outcome.time)}\n`);
     if (outcome.reportFiles.length && outcome.results.length < outcome.planned) {
       process.stdout.write(`The report is partial: ${outcome.results.length} of ${outcome.planned} trials.\n`);
     }

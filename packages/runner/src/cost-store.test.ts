@@ -27,6 +27,9 @@ describe('model costs in the store', function () {
     writeFileSync(file, tinyPretrainExperiment('costs'));
     const r = await runExperimentFile(file, { resultsDir: results(), workers: 1, backend: 'wasm' });
     expect(r.ran).to.equal(5);
+    // the run's time split counts its tasks by kind
+    expect([r.time.source.tasks, r.time.target.tasks]).to.deep.equal([1, 4]);
+    expect(r.time.target.trainSeconds).to.be.above(0);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

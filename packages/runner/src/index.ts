@@ -1,6 +1,7 @@
 // @medtransfer/runner: experiment file → trials → result store, with skip-if-finished.
 export * from './plan';
 export * from './run';
+export { formatTimeSplit, type StageTime, type TimeSplit } from './time-split';
 export * from './store';
 export * from './cost-store';
 export { measureExperimentCosts, type CostMeasureOptions, type CostMeasureOutcome } from './cost-measure';

@@ -10,6 +10,7 @@ import { isFinished, recordFailure, runTaskLocked } from './claim';
 import { TaskContext, createContext } from './context';
 import { Plan } from './plan';
 import { runInWorkers } from './pool';
+import { TimeSplit, TimeSplitter } from './time-split';
 import { Scheduler } from './scheduler';
 import { Shard, shardOf } from './shard';
 import { Task, listTasks } from './tasks';
@@ -31,6 +32,8 @@ export interface TaskSummary {
   finalVal: Metrics;
   test?: Metrics;
   trainSeconds: number;
+  /** Validation and test evaluation (absent from events of older workers). */
+  evalSeconds?: number;
   imagesPerSecond: number;
 }
 
@@ -78,6 +81,8 @@ export interface RunOutcome {
   otherShards: number;
   reportFiles: string[];
   markdown: string;
+  /** Where the run's time went (formatTimeSplit prints it). */
+  time: TimeSplit;
 }
 
 /**
@@ -138,9 +143,16 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
   const experimentDir = resolve(opts.resultsDir, plan.config.name);
   const backendPref = opts.backend ?? plan.config.backend;
   const backend = await selectBackend(backendPref);
-  const emit = opts.onEvent ?? (() => undefined);
+  const onEvent = opts.onEvent ?? (() => undefined);
+  let tasks: Task[] = [];
+  const split = new TimeSplitter((index) => tasks[index - 1]?.kind === 'source');
+  const emit = (e: RunEvent) => {
+    split.observe(e);
+    onEvent(e);
+  };
   const ctx: TaskContext = await createContext(plan, experimentDir, backend.name);
-  const tasks = listTasks(ctx);
+  tasks = listTasks(ctx);
+  split.setupDone();
 
   const { pending, finished, otherShards } = selectPending(tasks, opts);
   for (const task of finished) {
@@ -180,6 +192,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
 
   const trialTasks = tasks.filter((t) => t.kind === 'trial');
   const wantReport = opts.report ?? !opts.shard;
+  split.reportStarts();
   // the report reads the store again under its lock: trials other runners finished meanwhile count
   const report = wantReport
     ? await writeExperimentReport(plan, experimentDir, new Map(trialTasks.map((t) => [t.label, t.key])))
@@ -201,5 +214,6 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome>
     otherShards,
     reportFiles: report.files,
     markdown: report.markdown,
+    time: split.finish(workers),
   };
 }
