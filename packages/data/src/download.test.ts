@@ -95,6 +95,20 @@ describe('downloadVerified (loopback server)', () => {
     }
   });
 
+  it('with md5: null (no published checksum) takes the body as received and keeps an existing file', async () => {
+    const srv = await serve('corrupt');
+    try {
+      const dest = join(tmp.dir, 'f.h5');
+      const r = await downloadVerified({ url: `${srv.base}/f.h5`, dest, md5: null });
+      expect(r).to.include({ attempts: 1, bytes: BODY.length });
+      expect(readFileSync(dest).equals(BODY)).to.equal(false);
+      expect((await downloadVerified({ url: `${srv.base}/f.h5`, dest, md5: null })).attempts).to.equal(0);
+      expect(srv.ranges).to.have.length(1);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('resumes with a Range request after a dropped connection', async () => {
     const srv = await serve('drop-once');
     try {
