@@ -119,7 +119,7 @@ function runEmbind(kind: keyof typeof WASM, bytes: Uint8Array): CodecFrame {
     coder.getEncodedBuffer(bytes.length).set(bytes);
     coder.decode();
     const info = coder.getFrameInfo();
-    const raw = coder.getDecodedBuffer().slice(); // copy out of the wasm heap before delete()
+    const raw = new Uint8Array(coder.getDecodedBuffer()); // copy out of the wasm heap before delete()
     const interleave = kind === 'jpeg-ls' && info.componentCount > 1 ? coder.getInterleaveMode!() : 2;
     const wide = info.bitsPerSample > 8;
     const signed = (kind === 'j2k' || kind === 'htj2k') && info.isSigned === true;
@@ -165,7 +165,7 @@ function decodeJpegLossless(bytes: Uint8Array): CodecFrame {
   const decoder = new Decoder();
   let out: ArrayBuffer;
   try {
-    const copy = bytes.slice(); // the decoder wants a whole ArrayBuffer
+    const copy = new Uint8Array(bytes); // a copy: the decoder wants a whole ArrayBuffer (Buffer.slice would be a view)
     out = decoder.decompress(copy.buffer, 0, copy.length);
   } catch (err) {
     throw new CodecError(`jpeg-lossless-decoder-js failed: ${err instanceof Error ? err.message : String(err)}`);

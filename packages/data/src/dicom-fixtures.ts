@@ -43,7 +43,7 @@ function encodeWith(pkg: string, cls: string, frame: RawFrame, setup: (e: Embind
     const buf = enc.getDecodedBuffer(info);
     buf.set(new Uint8Array(frame.samples.buffer, frame.samples.byteOffset, frame.samples.byteLength));
     enc.encode();
-    return enc.getEncodedBuffer().slice();
+    return new Uint8Array(enc.getEncodedBuffer()); // a copy (some builds hand out a Uint8ClampedArray view)
   } finally {
     enc.delete();
   }

@@ -19,7 +19,7 @@ export type FrameChoice = 'first' | 'middle' | 'all' | number;
 export interface DicomOptions {
   /** VOI window: `file` (default) the file's first Window Center/Width, else each image's min…max; `none` always min…max; or one given window (values after rescale). */
   window?: { center: number; width: number } | 'file' | 'none';
-  /** Frame selection; default `middle`. With `all` a caller decodes each frame through `frame` (or `decodeDicomFrames`). */
+  /** Frame selection; default `middle`. With `all`, `decodeDicomFrames` gives every frame and `decodeDicom` frame 0 unless `frame` is set. */
   frames?: FrameChoice;
   /** Decode exactly this 0-based frame (one sample of `frames: all`); overrides `frames`. */
   frame?: number;
@@ -77,9 +77,11 @@ function parse(bytes: Uint8Array, file: string, headerOnly = false): { ds: dicom
   try {
     return { ds: dicomParser.parseDicom(bytes, { inflater, ...(headerOnly ? { untilTag: 'x7fe00010' } : {}) }), syntax };
   } catch (err) {
-    // a header read from the first bytes of a file stops inside the data: what was parsed is enough
+    // A file cut short inside the pixel data still has its header and the Pixel Data element (the
+    // frame and fragment checks then say which frame is missing); a header read from the first bytes
+    // of a file stops inside the data set, and what was parsed is enough.
     const partial = err && typeof err === 'object' && 'dataSet' in err ? (err as { dataSet: dicomParser.DataSet }).dataSet : undefined;
-    if (headerOnly && partial?.uint16('x00280010')) return { ds: partial, syntax };
+    if (partial?.elements.x7fe00010 || (headerOnly && partial?.uint16('x00280010'))) return { ds: partial, syntax };
     throw new DataFormatError(file, `truncated or corrupt DICOM data set (${errorText(err)}; transfer syntax ${transferSyntaxLabel(uid)})`);
   }
 }
@@ -262,12 +264,11 @@ export function decodeDicomFrames(bytes: Uint8Array, file: string, opts: DicomOp
   });
 }
 
-/** Decodes one frame (`opts.frame`, else the `frames` choice, default the middle one) of a DICOM file. */
+/**
+ * Decodes one frame of a DICOM file: `opts.frame`, else the `frames` choice (default the middle one).
+ * With `frames: all` and no `frame` it is frame 0 (a size probe): loaders give each frame its own
+ * item with `frame` set (dicom-dataset.ts), and `decodeDicomFrames` returns them all.
+ */
 export function decodeDicom(bytes: Uint8Array, file: string, opts: DicomOptions = {}): DecodedImage {
-  if (opts.frame === undefined && opts.frames === 'all') {
-    const { ds } = parse(bytes, file, true);
-    if ((ds.intString('x00280008') ?? 1) > 1) throw new Error(`${file}: frames: all needs one decode per frame (opts.frame) or decodeDicomFrames`);
-  }
-  const images = decodeDicomFrames(bytes, file, opts.frames === 'all' && opts.frame === undefined ? { ...opts, frame: 0 } : opts);
-  return images[0];
+  return decodeDicomFrames(bytes, file, opts.frames === 'all' && opts.frame === undefined ? { ...opts, frame: 0 } : opts)[0];
 }
