@@ -82,8 +82,6 @@ export function buildDiskCache(items: readonly LabelledFile[], opts: DiskCacheOp
     return openDiskDataset(dir);
   }
   log.info(`${opts.name} ${opts.source}: decoding ${items.length} images once into the disk cache ${dir} (later loads reuse it)`);
-  const progress = { id: dir, label: `${opts.name} → disk cache`, total: items.length, unit: 'images' };
-  reportProgress({ ...progress, done: 0 });
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
@@ -113,6 +111,8 @@ export function buildDiskCache(items: readonly LabelledFile[], opts: DiskCacheOp
     fds.set(s, { fd, pos: header.length });
   }
   let anyColour = false;
+  const progress = { id: dir, label: `${opts.name} → disk cache`, total: items.length, unit: 'images' };
+  reportProgress({ ...progress, done: 0 });
   // items are hashed in list order (as the in-memory loader does), written per split in list order
   try {
     items.forEach((it, k) => {

@@ -3,6 +3,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ImageDataset } from '@medtransfer/core';
+import { CACHE_MODES, resolveCache, type CacheMode } from './cache-choice';
 import { csvItems, UNCERTAINTY_POLICIES } from './csv-manifest';
 import { checkDiskFrames, prepareDicomItems, type DicomImageDataset } from './dicom-dataset';
 import { buildDiskCache } from './disk-cache';
@@ -31,8 +32,11 @@ const common = {
   testFraction: fraction().default(0.1),
   /** Seed of that split; default the experiment's data seed. */
   seed: z.number().int().nonnegative().optional(),
-  /** `memory` decodes every image into memory; `disk` decodes once into an uncompressed cache and reads batches by offset (datasets larger than memory). */
-  cache: z.enum(['memory', 'disk']).default('memory'),
+  /**
+   * `memory` decodes every image into memory; `disk` decodes once into an uncompressed cache and reads batches by offset (datasets larger than memory);
+   * `auto` is `disk` when the decoded images would exceed 1 GiB (MEDTRANSFER_DISK_CACHE_ABOVE_MB), else `memory`.
+   */
+  cache: z.enum(CACHE_MODES).default('auto'),
   /** Root of the disk caches (default `<medtransfer cache>/images`, i.e. under $MEDTRANSFER_CACHE or ~/.cache/medtransfer). */
   cacheDir: z.string().min(1).optional(),
 };
@@ -40,7 +44,7 @@ const common = {
 /** Where `cache: disk` writes: `cacheDir` (relative to the working directory) or the user cache. */
 const diskCacheDir = (p: { cacheDir?: string }) => (p.cacheDir ? resolve(process.cwd(), p.cacheDir) : join(defaultCacheDir(), 'images'));
 
-type CommonParams = { cache: 'memory' | 'disk'; cacheDir?: string; frames?: 'first' | 'middle' | 'all' | number };
+type CommonParams = { cache: CacheMode; cacheDir?: string; frames?: 'first' | 'middle' | 'all' | number };
 
 /** `window: file` is the default (no override): left out, so fingerprints stay those of files loaded without it. */
 const decodeWindow = <P extends { window?: unknown }>(p: P) => ({ ...p, window: p.window === 'file' ? undefined : p.window }) as P & { window?: Exclude<P['window'], 'file'> };
@@ -51,9 +55,12 @@ const decodeWindow = <P extends { window?: unknown }>(p: P) => ({ ...p, window: 
  */
 function buildListed(listed: { items: LabelledFile[]; setOptions: ImageSetOptions }, p: CommonParams, ctx: DatasetContext): DicomImageDataset {
   const prepared = prepareDicomItems(listed.items, listed.setOptions, p.frames);
-  checkDiskFrames(prepared, p.cache, paramsField(ctx));
+  const cache = resolveCache(p.cache, prepared.items, prepared.setOptions, {
+    diskUnavailable: prepared.expanded ? 'frames: all cannot use the disk cache (one image per file)' : undefined,
+  });
+  checkDiskFrames(prepared, cache, paramsField(ctx));
   const ds: DicomImageDataset =
-    p.cache === 'disk'
+    cache === 'disk'
       ? diskImageDataset(buildDiskCache(prepared.items, { ...prepared.setOptions, cacheDir: diskCacheDir(p) }))
       : (buildImageSet(prepared.items, prepared.setOptions) as ImageDataset);
   if (prepared.summary) ds.dicom = prepared.summary;
