@@ -22,7 +22,8 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
 }
 
 describe('medtransfer weights get|list', function () {
-  this.timeout(60_000);
+  // Three CLI processes, each compiling the project with ts-node: slow on a busy machine.
+  this.timeout(240_000);
   let cache: string;
   beforeEach(() => (cache = mkdtempSync(join(tmpdir(), 'medtransfer-weights-'))));
   afterEach(() => rmSync(cache, { recursive: true, force: true }));
