@@ -1,12 +1,13 @@
 // The data-pipeline benchmark: MedMNIST-style uint8 arrays through the stage's batch sources
-// (plain and augmented), PNG folder decoding, and batches read back from the disk cache, each
-// timed with tinybench, then the yardstick net's training step in the same process.
+// (plain and augmented), PNG folder decoding, PNG and DICOM folders decoded into the disk cache
+// (the first pass) and batches read back from it, each timed with tinybench, then the yardstick
+// net's training step in the same process.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
-import { type BatchSource, type ImageDataset, MedtransferError, type TransformsConfig, transformsSchema } from '@medtransfer/core';
-import { cacheImageFolder, createDiskBatchSource, createStageSources, encodePng, generateLesionDataset, loadImageFolder } from '@medtransfer/data';
+import { type BatchSource, type ImageDataset, MedtransferError, type TransformsConfig, setLogSink, transformsSchema } from '@medtransfer/core';
+import { cacheImageFolder, createDiskBatchSource, createStageSources, encodeDicom, encodePng, generateLesionDataset, loadDataset, loadImageFolder } from '@medtransfer/data';
 import { type DataBenchOptions, defaultBatch } from './data-args';
 import type { DataBenchReport, DataRow } from './data-report';
 import { currentLoad, describeMachine } from './machine';
@@ -49,6 +50,25 @@ function writePngFolder(ds: ImageDataset, dir: string): void {
   }
 }
 
+/**
+ * The same images as uncompressed DICOM (Explicit VR Little Endian), CT-like: 16 bits allocated,
+ * 12 stored (the uint8 value × 16), MONOCHROME2, a window spanning the 12 bits.
+ */
+function writeDicomFolder(ds: ImageDataset, dir: string): void {
+  const s = ds.splits.train!;
+  const per = s.height * s.width;
+  for (let i = 0; i < s.count; i++) {
+    const cls = join(dir, `class-${s.labels[i]}`);
+    mkdirSync(cls, { recursive: true });
+    const pixels = Array.from(s.images.subarray(i * per, (i + 1) * per), (v) => v * 16);
+    const file = encodeDicom({ rows: s.height, cols: s.width, pixels, bitsAllocated: 16, bitsStored: 12, modality: 'CT', windowCenter: 2048, windowWidth: 4096, pixelSpacing: [0.7, 0.7] });
+    writeFileSync(join(cls, `${String(i).padStart(6, '0')}.dcm`), file);
+  }
+}
+
+/** The params under which a bench folder loads: gray, all images in `train`, in the disk cache. */
+const diskParams = (path: string, cacheDir: string) => ({ path, cache: 'disk', cacheDir, channels: 1, valFraction: 0, testFraction: 0 });
+
 async function measureSize(o: DataBenchOptions, size: number, rows: DataRow[], tmp: string): Promise<void> {
   const batch = o.batch ?? defaultBatch(size);
   const n = o.images;
@@ -79,6 +99,33 @@ async function measureSize(o: DataBenchOptions, size: number, rows: DataRow[], t
   } finally {
     await diskPlain.close();
     await diskAug.close();
+  }
+  // (d) the first pass: a PNG and a DICOM folder decoded into a fresh disk cache through the
+  // dataset registry, as a run does (DICOM headers read, every file decoded and written once)
+  const dicom = join(tmp, `dicom-${size}`);
+  writeDicomFolder(ds, dicom);
+  const ctx = { path: 'bench', seed: 0 };
+  let builds = 0;
+  const firstPass = (name: 'folder' | 'dicom', path: string) => () => {
+    const cacheDir = join(tmp, `first-pass-${++builds}`);
+    loadDataset({ name, params: diskParams(path, cacheDir) }, ctx);
+    rmSync(cacheDir, { recursive: true, force: true });
+  };
+  // each build says where it decodes to: not once per timed iteration
+  const restoreLog = setLogSink((level, line) => level !== 'info' && log(line));
+  try {
+    add('PNG folder → disk cache', time('png first pass', firstPass('folder', folder), n, sec), { once: true, note: 'first pass: decode + write' });
+    add('DICOM folder → disk cache', time('dicom first pass', firstPass('dicom', dicom), n, sec), { once: true, note: 'first pass: 16-bit, uncompressed' });
+  } finally {
+    restoreLog();
+  }
+  // (e) training batches from the DICOM folder's cache: the stage's source, prefetch worker
+  const dicomDisk = loadDataset({ name: 'dicom', params: diskParams(dicom, join(tmp, 'cache-dicom')) }, ctx);
+  const dicomBatches = createStageSources(dicomDisk, ['train'], { imageSize: size, channels: 3 }).train as BatchSource & { close?: () => Promise<void> };
+  try {
+    add('DICOM disk cache, plain', time('dicom disk plain', () => epoch(dicomBatches, batch, ++seed), n, sec), { note: 'prefetch worker, warm page cache' });
+  } finally {
+    await dicomBatches.close?.();
   }
 }
 
