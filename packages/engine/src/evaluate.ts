@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchSource, Metrics } from '@medtransfer/core';
 import { MedtransferError, computeMetrics } from '@medtransfer/core';
-import { checkOutputWidth, probabilitiesAndLoss } from './losses';
+import { checkLogits, checkOutputWidth, probabilitiesAndLoss } from './losses';
 
 export interface EvaluateOptions {
   batchSize: number;
@@ -11,14 +11,7 @@ export interface EvaluateOptions {
 
 /** Runs the model in inference mode on one batch and returns its logits as a 2-D tensor. */
 export function predictLogits(model: tf.LayersModel, x: tf.Tensor4D, training = false): tf.Tensor2D {
-  const out = model.apply(x, { training });
-  if (Array.isArray(out) || !(out instanceof tf.Tensor)) {
-    throw new MedtransferError(`model "${model.name}" has ${Array.isArray(out) ? out.length : 0} outputs; training expects one logits output`);
-  }
-  if (out.rank !== 2) {
-    throw new MedtransferError(`model "${model.name}" outputs shape [${out.shape.join(', ')}]; expected [batch, classes] logits`);
-  }
-  return out as tf.Tensor2D;
+  return checkLogits(model, model.apply(x, { training }));
 }
 
 /**

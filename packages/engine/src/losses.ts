@@ -27,6 +27,17 @@ export function checkOutputWidth(task: TaskType, numOutputs: number, numClasses:
   }
 }
 
+/** A model's output as a [batch, outputs] logits tensor, or an error naming what it gave instead. */
+export function checkLogits(model: tf.LayersModel, out: tf.Tensor | tf.Tensor[] | unknown): tf.Tensor2D {
+  if (Array.isArray(out) || !(out instanceof tf.Tensor)) {
+    throw new MedtransferError(`model "${model.name}" has ${Array.isArray(out) ? out.length : 0} outputs; training expects one logits output`);
+  }
+  if (out.rank !== 2) {
+    throw new MedtransferError(`model "${model.name}" outputs shape [${out.shape.join(', ')}]; expected [batch, classes] logits`);
+  }
+  return out as tf.Tensor2D;
+}
+
 /** Builds the label tensors of a batch (call inside tf.tidy). */
 export function labelTensors(task: TaskType, batch: Batch, numOutputs: number): LabelTensors {
   if (task !== 'multi-label') {
