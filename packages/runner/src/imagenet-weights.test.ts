@@ -94,6 +94,8 @@ describe('ImageNet weights named in an experiment (weights: imagenet)', function
   it('refuses imagenet for a backbone without a Keras ImageNet file, listing those that have one', () => {
     const msg = configIssues(() => planText(experiment('[{ name: resnet18, params: { weights: imagenet } }]'), 'w.yaml'));
     expect(msg).to.contain('sweep.backbone[0].params.weights: resnet18 has no Keras ImageNet weights; "imagenet" is available for resnet50, inception-v3 and mobilenet-v1');
+    // One problem, one error: not also an unknown param "weights", nor a missing source stage.
+    expect(msg.split('\n  - ')).to.have.length(2);
   });
 
   it('checks a cached file on first use, trains from it, and keys the trial as the same file named with kind keras-h5', async () => {

@@ -17,6 +17,7 @@ import { datasetLocationParams, datasets } from '@medtransfer/data';
 import { checkOptimizer, optimizerForms, scheduleForms } from '@medtransfer/engine';
 import {
   InitStrategy,
+  WEIGHTS_PARAM,
   WeightSourceSpec,
   backbones,
   checkWeightSource,
@@ -137,7 +138,9 @@ export function planExperiment(parsed: ExperimentConfig, file: string): Plan {
   const pretrainedOf = (b: number) => points.filter((p) => p.backbone === sweep.backbones[b] && needsPretrained(p.init.strategy));
   // `params.weights` is not an architecture param: split it off before the backbone sees its params.
   const split = sweep.backbones.map((entry, i) => {
-    let parts: { model: ComponentRef; weights?: WeightSourceSpec } = { model: entry.value };
+    // Should `params.weights` be refused, the architecture is still checked without it (one error, not two).
+    const { [WEIGHTS_PARAM]: _weights, ...architecture } = entry.value.params ?? {};
+    let parts: { model: ComponentRef; weights?: WeightSourceSpec } = { model: _weights === undefined ? entry.value : { name: entry.value.name, params: architecture } };
     check(() => (parts = splitBackboneWeights(entry.value, entry.path, { weightsDir: weightsCacheDir() })));
     const weights = parts.weights;
     // A missing weight file is reported now, before anything trains; it is read (and fingerprinted) when the run starts.
@@ -146,7 +149,7 @@ export function planExperiment(parsed: ExperimentConfig, file: string): Plan {
     return parts;
   });
   // Backbones whose pretrained trials take their weights from the source stage (no params.weights).
-  const sourceIdx = sweep.backbones.map((_, i) => i).filter((i) => !split[i].weights && pretrainedOf(i).length > 0);
+  const sourceIdx = sweep.backbones.map((_, i) => i).filter((i) => !split[i].weights && !(WEIGHTS_PARAM in (sweep.backbones[i].value.params ?? {})) && pretrainedOf(i).length > 0);
   sweep.backbones.forEach((entry, i) => {
     const ref = entry.value;
     check(() => backbones.get(ref.name, `${entry.path}${entry.mapping ? '.name' : ''}`));
