@@ -2,6 +2,7 @@
 export * from './losses';
 export * from './optimizers';
 export * from './evaluate';
+export { evaluationPlan, foldedEvaluator, type FoldedEvaluator } from './folded/evaluator';
 export * from './progress';
 export * from './train';
 export { selectBackend, type BackendPreference, type SelectedBackend } from './backend/select';
