@@ -46,6 +46,12 @@ describe('planExperiment', () => {
     expect(msg).to.contain('target.dataset: unknown dataset "synthetic/lesion"; did you mean "synthetic/lesions"?');
   });
 
+  it('names a misspelt backbone param by its path, once', () => {
+    const msg = issues(base.replace('backbone: [cbr-tiny,', 'backbone: [{ name: resnet18, params: { stme: small } },'));
+    expect(msg).to.contain('sweep.backbone[0].params.stme: unknown key "stme"; did you mean "stem"?');
+    expect(msg).to.not.contain('params.params');
+  });
+
   it('refuses pretrained trials without a source stage', () => {
     const msg = issues(base.replace(/source:\n {2}dataset: synthetic\/fractal\n {2}training: \{ steps: 5 \}\n/, ''));
     expect(msg).to.contain('sweep.init[1]: init "pretrained" needs a "source" stage');

@@ -156,7 +156,7 @@ export function planExperiment(parsed: ExperimentConfig, file: string): Plan {
     if (!backbones.has(ref.name)) return;
     // Refuse sizes a backbone cannot take (e.g. Inception-v3 below 75 px) before anything trains, unless skipped.
     let min = 0;
-    check(() => (min = minInputSize(split[i].model, `${entry.path}.params`)));
+    check(() => (min = minInputSize(split[i].model, entry.path)));
     if (sourceIdx.includes(i) && config.source && config.source.imageSize < min) issues.push(tooSmall(ref.name, min, 'source.imageSize', config.source.imageSize, false, file));
     const sizes = new Map<string, number>();
     for (const p of points) if (p.backbone === entry && p.imageSize.value < min) sizes.set(p.imageSize.path, p.imageSize.value);
