@@ -117,11 +117,13 @@ describe('dicom datasets with compressed and multi-frame files', () => {
     const drawn = load({ path: root, frames: 'all', valFraction: 0.5 });
     expect(drawn.splits.train!.count + drawn.splits.val!.count).to.equal(6);
     expect([drawn.splits.train!.count, drawn.splits.val!.count]).to.satisfy(([t, v]: number[]) => (t === 5 && v === 1) || (t === 2 && v === 4));
-    // with cache: disk, frames: all is refused while a file has several frames
-    expect(() => load({ path: root, frames: 'all', cache: 'disk', cacheDir: join(root, 'cache') }))
-      .to.throw(ConfigError)
-      .with.property('message')
-      .that.matches(/^target\.dataset\.params\.frames: frames: all with cache: disk is not supported: .*1 file\(s\) have several frames; use cache: memory, or frames: first, middle or a frame index$/);
+    // through the disk cache: the same frames, labels and fingerprint
+    const cacheDir = `${root}-cache`; // outside the folder, which is read as images
+    const disk = load({ path: root, frames: 'all', cache: 'disk', cacheDir });
+    expect(disk.fingerprint).to.equal(all.fingerprint);
+    expect(disk.splits.train!.count).to.equal(6);
+    expect(trainPixels(disk.splits.train!)).to.deep.equal(all.splits.train!.images);
+    rmSync(cacheDir, { recursive: true, force: true });
     // an index the files do not have
     expect(() => load({ path: root, frames: 3 })).to.throw(DataFormatError, /one\.dcm: frame index 3 is out of range: the file has 1 frame\(s\)/);
   });

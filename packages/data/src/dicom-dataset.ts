@@ -3,7 +3,7 @@
 // pixel spacing), to expand `frames: all` into one labelled item per frame, and to put the frame
 // choice into the fingerprint when a file has several frames.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { ConfigError, type ImageDataset } from '@medtransfer/core';
+import { type ImageDataset } from '@medtransfer/core';
 import { isDicom, readDicomHeader, type DicomHeader, type FrameChoice } from './dicom';
 import { DICOM_TRANSFER_SYNTAXES, DICOM_UNSUPPORTED_NAMES } from './dicom-syntax';
 import type { ImageSetOptions, LabelledFile } from './image-set';
@@ -109,17 +109,6 @@ export function prepareDicomItems(items: readonly LabelledFile[], setOptions: Im
     ...(s.files > 0 ? { summary: s } : {}),
     expanded: out.length > items.length,
   };
-}
-
-/** Refuses `frames: all` with `cache: disk` when it would add items: the disk cache decodes one image per file. */
-export function checkDiskFrames(prepared: PreparedDicom, cache: 'memory' | 'disk', paramsPath: string): void {
-  if (cache === 'disk' && prepared.expanded) {
-    throw new ConfigError(
-      `${paramsPath}.frames`,
-      `frames: all with cache: disk is not supported: the disk cache decodes one image per file, and ${prepared.summary?.multiFrameFiles} file(s) have several frames; ` +
-        `use cache: memory, or frames: first, middle or a frame index`,
-    );
-  }
 }
 
 /** One line for logs: `12 DICOM files → 40 images; CT 10, MR 2; MONOCHROME2 12; JPEG 2000 (Lossless Only) 12; spacing 0.5–0.8 mm`. */

@@ -91,7 +91,7 @@ export function buildDiskCache(items: readonly LabelledFile[], opts: DiskCacheOp
   let height = opts.size ?? 0;
   let width = opts.size ?? 0;
   if (!height) {
-    const first = decodeImage(readFileSync(items[0].file), items[0].file, opts);
+    const first = decodeImage(readFileSync(items[0].file), items[0].file, items[0].frame === undefined ? opts : { ...opts, frame: items[0].frame });
     height = first.height;
     width = first.width;
   }
@@ -115,11 +115,17 @@ export function buildDiskCache(items: readonly LabelledFile[], opts: DiskCacheOp
   reportProgress({ ...progress, done: 0 });
   // items are hashed in list order (as the in-memory loader does), written per split in list order
   try {
+    // the frames of a multi-frame file (`frames: all`) are consecutive items: read and hash the file once for them
+    let last: { file: string; bytes: Buffer; digest: Buffer } | undefined;
     items.forEach((it, k) => {
-      const bytes = readFileSync(it.file);
+      if (last?.file !== it.file) {
+        const read = readFileSync(it.file);
+        last = { file: it.file, bytes: read, digest: createHash('sha256').update(read).digest() };
+      }
+      const bytes = last.bytes;
       hash.update(`${it.key}\0${it.split}\0${Array.from(it.labels).join(',')}\0`);
-      hash.update(createHash('sha256').update(bytes).digest());
-      const img = decodeImage(bytes, it.file, opts);
+      hash.update(last.digest);
+      const img = decodeImage(bytes, it.file, it.frame === undefined ? opts : { ...opts, frame: it.frame });
       if (opts.size === undefined && (img.height !== height || img.width !== width)) {
         throw new DataFormatError(it.file, `is ${img.width}×${img.height} px but ${items[0].file} is ${width}×${height}; images of differing sizes need a common size: set ${opts.sizeField}`);
       }

@@ -5,11 +5,11 @@ import { z } from 'zod';
 import type { ImageDataset } from '@medtransfer/core';
 import { CACHE_MODES, resolveCache, type CacheMode } from './cache-choice';
 import { csvItems, UNCERTAINTY_POLICIES } from './csv-manifest';
-import { checkDiskFrames, prepareDicomItems, type DicomImageDataset } from './dicom-dataset';
+import { prepareDicomItems, type DicomImageDataset } from './dicom-dataset';
 import { buildDiskCache } from './disk-cache';
 import { diskImageDataset } from './disk-split';
 import { folderItems } from './folder';
-import { DatasetSpec, inputAt, paramsField, type DatasetContext } from './dataset-spec';
+import { DatasetSpec, inputAt, paramsField } from './dataset-spec';
 import { buildImageSet, type ImageSetOptions, type LabelledFile } from './image-set';
 import { defaultCacheDir } from './medmnist-cache';
 
@@ -53,12 +53,9 @@ const decodeWindow = <P extends { window?: unknown }>(p: P) => ({ ...p, window: 
  * Builds a listed image-file dataset in memory or in the disk cache, after reading its DICOM headers:
  * `frames: all` expands multi-frame files, and the DICOM summary is recorded as `dataset.dicom`.
  */
-function buildListed(listed: { items: LabelledFile[]; setOptions: ImageSetOptions }, p: CommonParams, ctx: DatasetContext): DicomImageDataset {
+function buildListed(listed: { items: LabelledFile[]; setOptions: ImageSetOptions }, p: CommonParams): DicomImageDataset {
   const prepared = prepareDicomItems(listed.items, listed.setOptions, p.frames);
-  const cache = resolveCache(p.cache, prepared.items, prepared.setOptions, {
-    diskUnavailable: prepared.expanded ? 'frames: all cannot use the disk cache (one image per file)' : undefined,
-  });
-  checkDiskFrames(prepared, cache, paramsField(ctx));
+  const cache = resolveCache(p.cache, prepared.items, prepared.setOptions);
   const ds: DicomImageDataset =
     cache === 'disk'
       ? diskImageDataset(buildDiskCache(prepared.items, { ...prepared.setOptions, cacheDir: diskCacheDir(p) }))
@@ -110,7 +107,7 @@ function folderSpec(name: 'folder' | 'dicom'): DatasetSpec<typeof folderParamsSc
         extensions: name === 'dicom' ? ['.dcm', '.dicom'] : undefined,
         paramsPath: paramsField(ctx),
       };
-      return buildListed(folderItems(root, opts), p, ctx);
+      return buildListed(folderItems(root, opts), p);
     },
   };
 }
@@ -137,6 +134,6 @@ export const csvDataset: DatasetSpec<typeof csvParamsSchema> = {
       seed: p.seed ?? ctx.seed,
       paramsPath: paramsField(ctx),
     };
-    return buildListed(csvItems(file, opts), p, ctx);
+    return buildListed(csvItems(file, opts), p);
   },
 };
