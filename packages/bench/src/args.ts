@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { ConfigError, backendNames, unknownNameMessage } from '@medtransfer/core';
+import { DEFAULT_EVAL_PATH, EVAL_PATHS, type EvalPath } from '@medtransfer/engine';
 import { backbones } from '@medtransfer/zoo';
 import { list, nonEmpty, positiveInt, positiveSeconds } from './option-values';
 
@@ -25,6 +26,8 @@ export interface BenchOptions {
   python: string;
   /** Backbone params per net (only nets given some with `--params`), checked against the zoo. */
   params: Record<string, Record<string, unknown>>;
+  /** How the inference column runs the model (default: the path evaluation uses). */
+  evalPath: EvalPath;
   json?: string;
   /** Add the measured rows to the bench's stored measurements (packages/bench/measurements.json). */
   record: boolean;
@@ -52,6 +55,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --python PATH      Python for the peer (default ${DEFAULTS.python})
   --params JSON      backbone params for every net, e.g. --params '{"alpha":0.5}'; or for one
                      net: --params 'mobilenet-v1:{"stem":"small"}' (repeatable; per-net wins)
+  --eval-path P      inference by ${EVAL_PATHS.join(' or ')} (default ${DEFAULT_EVAL_PATH}, what evaluation uses)
   --json FILE        also write the results as JSON
   --record           add our measurements to packages/bench/measurements.json (committed; read
                      by \`medtransfer plan\` for its time estimates), replacing older rows of the
@@ -115,6 +119,13 @@ export function parseNetParams(raws: string[], nets: string[]): Record<string, R
   return out;
 }
 
+/** `--eval-path`: one of the engine's evaluation paths; absent → the one evaluation uses. */
+export function parseEvalPath(raw: string | undefined): EvalPath {
+  if (raw === undefined) return DEFAULT_EVAL_PATH;
+  if ((EVAL_PATHS as readonly string[]).includes(raw)) return raw as EvalPath;
+  throw new ConfigError('--eval-path', unknownNameMessage('evaluation path', raw, EVAL_PATHS));
+}
+
 /** Parses `argv` (without node and the script); throws ConfigError on bad input. */
 export function parseBenchArgs(argv: string[]): BenchOptions {
   let parsed;
@@ -133,6 +144,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         threads: { type: 'string' },
         python: { type: 'string' },
         params: { type: 'string', multiple: true },
+        'eval-path': { type: 'string' },
         json: { type: 'string' },
         record: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -152,6 +164,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     throw new ConfigError('--torch', `expected "auto" or "off", received "${v.torch}"`);
   }
   const threads = v.threads === undefined ? os.cpus().length : positiveInt('--threads', v.threads, 1024, 'E.g. --threads 2.');
+  const evalPath = parseEvalPath(v['eval-path']);
   const uniqueNets = [...new Set(nets)];
   return {
     nets: uniqueNets,
@@ -163,6 +176,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     threads,
     python: v.python ?? DEFAULTS.python,
     params: parseNetParams(v.params ?? [], uniqueNets),
+    evalPath,
     json: v.json,
     record: v.record ?? false,
     help: v.help ?? false,

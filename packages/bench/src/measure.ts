@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '@medtransfer/core';
 import { MedtransferError } from '@medtransfer/core';
 import { createBatchSource, generateLesionDataset } from '@medtransfer/data';
-import { type PhaseTiming, modelSteps, selectBackend, timeSteps } from '@medtransfer/engine';
+import { type EvalPath, type PhaseTiming, modelSteps, selectBackend, timeSteps } from '@medtransfer/engine';
 import { createModel } from '@medtransfer/zoo';
 import { countFlops } from './flops';
 
@@ -29,6 +29,8 @@ export interface JsResult {
   paramCount: number;
   train: Timing;
   infer: Timing;
+  /** How inference ran the model. */
+  evalPath?: EvalPath;
 }
 
 export interface JsMeasureOptions {
@@ -39,10 +41,12 @@ export interface JsMeasureOptions {
   timeSeconds: number;
   /** Backbone params (zoo schema); none = the defaults. */
   params?: Record<string, unknown>;
+  /** How inference runs the model; default the engine's evaluation path. */
+  evalPath?: EvalPath;
 }
 
 /** One batch of synthetic lesion images (3 channels, normalised as training sees them). */
-function benchBatch(size: number, batch: number): { batch: Batch; task: 'binary'; numClasses: number } {
+export function benchBatch(size: number, batch: number): { batch: Batch; task: 'binary'; numClasses: number } {
   const ds = generateLesionDataset({ train: batch, val: 0, test: 0, size, difficulty: 0.5, seed: 1 });
   const source = createBatchSource(ds, 'train', { imageSize: size, channels: 3 });
   const first = source.epoch(batch)[Symbol.iterator]().next();
@@ -65,7 +69,7 @@ export async function measureJs(o: JsMeasureOptions): Promise<JsResult> {
   const before = tf.memory().numTensors;
   const m = createModel({ name: o.net, params: o.params ?? {} }, { inputShape: [o.size, o.size, 3], numClasses: 2, seed: 1 });
   const { batch, task, numClasses } = benchBatch(o.size, o.batch);
-  const steps = modelSteps(m.model, batch, task, numClasses);
+  const steps = modelSteps(m.model, batch, task, numClasses, { evalPath: o.evalPath });
   try {
     const timings = timeSteps(`${o.net}@${o.size}/${o.backend}`, [
       { name: 'train', batch: o.batch, run: steps.train },
@@ -86,6 +90,7 @@ export async function measureJs(o: JsMeasureOptions): Promise<JsResult> {
       paramCount: m.paramCount,
       train: timing('train'),
       infer: timing('infer'),
+      ...(o.evalPath ? { evalPath: o.evalPath } : {}),
     };
   } finally {
     steps.dispose();

@@ -42,7 +42,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         const row: BenchRow = { net, size, backend, params: o.params[net] };
         say(`${net} @ ${size}px on ${backend}: training and inference, ${o.timeSeconds} s each …`);
         try {
-          row.ours = await measureJs({ net, size, backend, batch: o.batch, timeSeconds: o.timeSeconds, params: o.params[net] });
+          row.ours = await measureJs({ net, size, backend, batch: o.batch, timeSeconds: o.timeSeconds, params: o.params[net], evalPath: o.evalPath });
           flops ??= row.ours.flopsForward;
           say(`  ${row.ours.train.imagesPerSecond.toFixed(1)} img/s training, ${row.ours.infer.imagesPerSecond.toFixed(1)} img/s inference`);
         } catch (err) {

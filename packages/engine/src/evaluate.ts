@@ -3,10 +3,24 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchSource, Metrics } from '@medtransfer/core';
 import { MedtransferError, computeMetrics } from '@medtransfer/core';
+import { foldedEvaluator } from './folded/evaluator';
 import { checkLogits, checkOutputWidth, probabilitiesAndLoss } from './losses';
+
+/**
+ * How evaluation runs a model: `folded` (batch norm folded into fused convolutions, see
+ * folded/evaluator.ts; models it cannot plan run layer by layer anyway) or `layers` (the model's
+ * own inference call, layer by layer).
+ */
+export type EvalPath = 'folded' | 'layers';
+export const EVAL_PATHS: readonly EvalPath[] = ['folded', 'layers'];
+
+/** The path `evaluate` takes unless told otherwise. */
+export const DEFAULT_EVAL_PATH: EvalPath = 'layers';
 
 export interface EvaluateOptions {
   batchSize: number;
+  /** Default `DEFAULT_EVAL_PATH`. */
+  path?: EvalPath;
 }
 
 /** Runs the model in inference mode on one batch and returns its logits as a 2-D tensor. */
@@ -30,26 +44,33 @@ export function evaluate(model: tf.LayersModel, source: BatchSource, opts: Evalu
   let seen = 0;
   let lossSum = 0;
   let terms = 0;
-  for (const batch of source.epoch(opts.batchSize)) {
-    const logitsT = tf.tidy(() => predictLogits(model, tf.tensor4d(batch.x, batch.shape)));
-    const logits = logitsT.dataSync() as Float32Array;
-    const width = logitsT.shape[1];
-    logitsT.dispose();
-    if (seen === 0) {
-      k = width;
-      labelWidth = batch.labelWidth;
-      checkOutputWidth(source.task, k, source.numClasses, labelWidth);
-      probs = new Float32Array(total * k);
-      labels = new Int32Array(total * labelWidth);
+  // folded weights are computed once per evaluation, from the weights as they are now
+  const evaluator = (opts.path ?? DEFAULT_EVAL_PATH) === 'folded' ? foldedEvaluator(model) : null;
+  const predict = (x: tf.Tensor4D) => (evaluator ? evaluator.predict(x) : predictLogits(model, x));
+  try {
+    for (const batch of source.epoch(opts.batchSize)) {
+      const logitsT = tf.tidy(() => predict(tf.tensor4d(batch.x, batch.shape)));
+      const logits = logitsT.dataSync() as Float32Array;
+      const width = logitsT.shape[1];
+      logitsT.dispose();
+      if (seen === 0) {
+        k = width;
+        labelWidth = batch.labelWidth;
+        checkOutputWidth(source.task, k, source.numClasses, labelWidth);
+        probs = new Float32Array(total * k);
+        labels = new Int32Array(total * labelWidth);
+      }
+      if (seen + batch.size > total) {
+        throw new MedtransferError(`batch source yielded more than its count of ${total} images in one pass`);
+      }
+      labels.set(batch.labels, seen * labelWidth);
+      const part = probabilitiesAndLoss(source.task, logits, k, batch.labels, probs, seen * k);
+      lossSum += part.lossSum;
+      terms += part.terms;
+      seen += batch.size;
     }
-    if (seen + batch.size > total) {
-      throw new MedtransferError(`batch source yielded more than its count of ${total} images in one pass`);
-    }
-    labels.set(batch.labels, seen * labelWidth);
-    const part = probabilitiesAndLoss(source.task, logits, k, batch.labels, probs, seen * k);
-    lossSum += part.lossSum;
-    terms += part.terms;
-    seen += batch.size;
+  } finally {
+    evaluator?.dispose();
   }
   if (seen !== total) {
     throw new MedtransferError(`batch source yielded ${seen} images in one pass but reports count ${total}`);

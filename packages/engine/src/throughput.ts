@@ -7,7 +7,8 @@ import { Bench } from 'tinybench';
 import { type Batch, MedtransferError, Rng, type TaskType } from '@medtransfer/core';
 import { loadNative } from '@medtransfer/native';
 import { nativeKernelsEnabled } from './backend/native';
-import { predictLogits } from './evaluate';
+import { type EvalPath, DEFAULT_EVAL_PATH, predictLogits } from './evaluate';
+import { foldedEvaluator } from './folded/evaluator';
 import { type LabelTensors, labelTensors, lossTensor } from './losses';
 import { createOptimizer } from './optimizers';
 import { trainableVariables } from './train';
@@ -72,11 +73,38 @@ export interface ModelSteps {
 }
 
 /**
+ * An inference step of `model` on `x` (logits read back) by `path`: the folded evaluation, or the
+ * model's own call layer by layer. `dispose` frees what the step holds (folded weights), not `x`.
+ */
+export function inferenceStep(model: tf.LayersModel, x: tf.Tensor4D, path: EvalPath): { run: () => void; dispose: () => void } {
+  if (path === 'layers') {
+    return {
+      run: () => {
+        const logits = tf.tidy(() => predictLogits(model, x, false));
+        logits.dataSync();
+        logits.dispose();
+      },
+      dispose: () => undefined,
+    };
+  }
+  const evaluator = foldedEvaluator(model);
+  return {
+    run: () => {
+      const logits = evaluator.predict(x);
+      logits.dataSync();
+      logits.dispose();
+    },
+    dispose: () => evaluator.dispose(),
+  };
+}
+
+/**
  * A training step (Adam at lr 1e-3, batch norm in training mode, every trainable weight) and an
- * inference step (evaluation mode) on `batch`. Each waits for its result: tfjs may run kernels lazily.
+ * inference step (evaluation mode, by `evalPath`, default the one `evaluate` uses) on `batch`.
+ * Each waits for its result: tfjs may run kernels lazily.
  * The training step changes the model's weights: time a model built for the purpose.
  */
-export function modelSteps(model: tf.LayersModel, batch: Batch, task: TaskType, numClasses: number): ModelSteps {
+export function modelSteps(model: tf.LayersModel, batch: Batch, task: TaskType, numClasses: number, opts: { evalPath?: EvalPath } = {}): ModelSteps {
   // Adam at the MedMNIST baselines' lr (momentum is SGD's setting; Adam ignores it)
   const optimizer = createOptimizer({ name: 'adam', lr: 1e-3, momentum: 0.9 });
   const x = tf.tensor4d(batch.x, batch.shape);
@@ -86,18 +114,16 @@ export function modelSteps(model: tf.LayersModel, batch: Batch, task: TaskType, 
   });
   const labels: LabelTensors = { ...made, ...(task === 'multi-label' ? { known: batch.labels.filter((y) => y !== -1).length } : {}) };
   const vars = trainableVariables(model);
+  const infer = inferenceStep(model, x, opts.evalPath ?? DEFAULT_EVAL_PATH);
   return {
     train: () => {
       const loss = tf.tidy(() => optimizer.minimize(() => lossTensor(task, predictLogits(model, x, true), labels), true, vars) as tf.Scalar);
       loss.dataSync();
       loss.dispose();
     },
-    infer: () => {
-      const logits = tf.tidy(() => predictLogits(model, x, false));
-      logits.dataSync();
-      logits.dispose();
-    },
+    infer: infer.run,
     dispose: () => {
+      infer.dispose();
       x.dispose();
       tf.dispose([labels.targets, ...(labels.weights ? [labels.weights] : [])]);
       optimizer.dispose();

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { setLogSink } from '@medtransfer/core';
 import { ensureWasm, onBackend, useNativePath } from '../backend/test-support';
-import { predictLogits } from '../evaluate';
+import { evaluate, predictLogits } from '../evaluate';
+import { textureProblem } from '../test-support';
 import { type FixtureName, fixtureImages, fixtureModel } from './evaluator.fixture';
 import { evaluationPlan, foldedEvaluator } from './evaluator';
 import type { ConvStep } from './plan';
@@ -109,6 +110,19 @@ describe('folded evaluation', () => {
       tf.tidy(() => bn.setWeights(bn.getWeights().map((w, i) => tf.add(w, i === 3 ? 1.5 : 0.25))));
       expectLogitsClose(run(shape, (x) => evaluator.predict(x)), await reference(model, shape), 'after');
       evaluator.dispose();
+      model.dispose();
+    });
+
+    it('evaluate() on the folded path: the same loss and metrics as layer by layer, no leaked tensors', () => {
+      const data = textureProblem({ n: 23, seed: 4, task: 'multi-class', numClasses: 3, noise: 1 });
+      const model = fixtureModel('cbr', [8, 8, 1], 5);
+      const before = tf.memory().numTensors;
+      const folded = evaluate(model, data, { batchSize: 5, path: 'folded' });
+      expect(tf.memory().numTensors).to.equal(before);
+      const layers = evaluate(model, data, { batchSize: 5, path: 'layers' });
+      expect(folded.loss).to.be.closeTo(layers.loss, 1e-5);
+      expect(folded.auc).to.be.closeTo(layers.auc, 1e-6);
+      expect(folded.acc).to.equal(layers.acc);
       model.dispose();
     });
 

@@ -96,6 +96,16 @@ function runConv(step: ConvStep, x: tf.Tensor4D, w: FoldedConv): tf.Tensor4D {
   return tf.fused.conv2d({ x, filter: w.filter, strides: c.strides, pad, dataFormat: 'NHWC', dilations: c.dilationRate, bias, activation: step.activation });
 }
 
+/**
+ * A layer in inference mode: its own `apply`, except an Add of equal shapes, summed directly in the same order —
+ * tfjs' Add layer first clones its first input, which is a full copy on the wasm backend.
+ */
+function runLayer(layer: tf.layers.Layer, xs: tf.Tensor[]): tf.Tensor {
+  const sameShapes = xs.every((x) => tf.util.arraysEqual(x.shape, xs[0].shape));
+  if (layer.getClassName() === 'Add' && xs.length > 1 && sameShapes) return xs.slice(1).reduce((sum, x) => tf.add(sum, x), xs[0]);
+  return layer.apply(xs.length === 1 ? xs[0] : xs, { training: false }) as tf.Tensor;
+}
+
 /** Evaluates a model on batches; call `dispose` when done with it. */
 export interface FoldedEvaluator {
   /** Whether the folded plan runs (false: the model's own inference call, see `evaluationPlan`). */
@@ -146,7 +156,7 @@ class PlanEvaluator implements FoldedEvaluator {
         values[step.output] =
           step.kind === 'conv'
             ? runConv(step, xs[0] as tf.Tensor4D, weights[conv++])
-            : (step.layer.apply(xs.length === 1 ? xs[0] : xs, { training: false }) as tf.Tensor);
+            : runLayer(step.layer, xs);
         // free each intermediate after its last reader, as the model's own inference call does
         for (const i of inputs) {
           if (--left[i] === 0 && i !== 0) {
