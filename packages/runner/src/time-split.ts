@@ -26,37 +26,45 @@ const emptyStage = (): StageTime => ({ tasks: 0, seconds: 0, trainSeconds: 0, ev
 
 /** Collects a run's time split: pass every event through `observe`, mark the phases, then `finish`. */
 export class TimeSplitter {
-  private readonly started = performance.now();
+  private readonly started: number;
   private readonly startedAt = new Map<number, number>();
   private setupEnd?: number;
   private reportStart?: number;
   private readonly source = emptyStage();
   private readonly target = emptyStage();
 
-  /** @param isSource whether the task of an event index is a source task. */
-  constructor(private readonly isSource: (index: number) => boolean) {}
+  /**
+   * @param isSource whether the task of an event index is a source task.
+   * @param now the clock, in milliseconds (tests pass their own).
+   */
+  constructor(
+    private readonly isSource: (index: number) => boolean,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.started = now();
+  }
 
   setupDone(): void {
-    this.setupEnd = performance.now();
+    this.setupEnd = this.now();
   }
 
   reportStarts(): void {
-    this.reportStart = performance.now();
+    this.reportStart = this.now();
   }
 
   observe(e: RunEvent): void {
-    if (e.type === 'stage') this.startedAt.set(e.index, performance.now());
+    if (e.type === 'stage') this.startedAt.set(e.index, this.now());
     if (e.type !== 'done') return;
     const stage = this.isSource(e.index) ? this.source : this.target;
     const start = this.startedAt.get(e.index);
     stage.tasks += 1;
-    if (start !== undefined) stage.seconds += (performance.now() - start) / 1000;
+    if (start !== undefined) stage.seconds += (this.now() - start) / 1000;
     stage.trainSeconds += e.outcome.trainSeconds;
     stage.evalSeconds += e.outcome.evalSeconds ?? 0;
   }
 
   finish(workers: number): TimeSplit {
-    const now = performance.now();
+    const now = this.now();
     const s = (a: number, b: number) => Math.max(0, (b - a) / 1000);
     const setupEnd = this.setupEnd ?? this.started;
     return {
