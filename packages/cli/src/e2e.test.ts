@@ -117,12 +117,13 @@ describe('end to end', function () {
     expect(r.stderr).to.contain('sweep.backbone[1]: unknown backbone "cbr-smal"; did you mean "cbr-small"?');
   });
 
-  it('validates every shipped experiment file (one whose data is not on this machine fails only on that)', () => {
+  it('validates every shipped experiment file (one whose data or weights are not on this machine fails only on that)', () => {
+    const absentHere = /\.dataset\.params(\.\w+)?: (file|folder) not found: |\.backbone\.params\.weights: [\w.-]+ is not in the weights cache .*`medtransfer weights get /;
     for (const f of readdirSync(join(root, 'experiments')).filter((n) => n.endsWith('.yaml'))) {
       const r = runCli(['validate', join('experiments', f)]);
       const issues = r.stderr.split('\n').filter((l) => l.startsWith('  - '));
-      if (r.status === 2 && issues.length && issues.every((l) => /\.dataset\.params(\.\w+)?: (file|folder) not found: /.test(l))) {
-        console.log(`      (${f}: its data is absent here, and validate says so: ${issues[0].slice(4, 200)}…)`);
+      if (r.status === 2 && issues.length && issues.every((l) => absentHere.test(l))) {
+        console.log(`      (${f}: its data or weights are absent here, and validate says so: ${issues[0].slice(4, 200)}…)`);
         continue;
       }
       expect(r.status, `${f}: ${r.stderr}`).to.equal(0);
