@@ -8,5 +8,5 @@ export { measureJs, type JsMeasureOptions, type JsResult, type Timing } from './
 export { BUSY_LOAD, FLOP_CONVENTION, TABLE_COLUMNS, bestTorch, formatHeader, formatRate, formatRatio, formatReport, tableRow } from './report';
 export type { BenchReport, BenchRow } from './report';
 export { runBench } from './run';
-export { PEER_SCRIPT, TORCH_LAYOUTS, parsePeerOutput, probeTorch, runPeer } from './torch-peer';
+export { PEER_SCRIPT, PEER_UNSET_ENV, TORCH_LAYOUTS, parsePeerOutput, peerEnv, probeTorch, runPeer } from './torch-peer';
 export type { PeerInfo, PeerResult, PeerRunOptions, PeerTiming, TorchLayout } from './torch-peer';

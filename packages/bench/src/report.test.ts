@@ -82,6 +82,8 @@ describe('report formatting', () => {
     expect(new Set(lines.map((l) => l.length)).size).to.equal(1); // columns aligned
     expect(formatReport(report(3.1))).to.include('WARNING: the machine was busy (1-min load up to 3.10 on 2 cores)');
     expect(formatReport({ ...report(1), torch: undefined, torchNote: '--torch off' })).to.include('torch: not measured (--torch off)');
+    const torch = { torchVersion: '1.13.0', threads: 2, python: '3.11', unsetEnv: ['OPENBLAS_CORETYPE=Haswell'] };
+    expect(formatReport({ ...report(1), torch })).to.include('python 3.11, run without OPENBLAS_CORETYPE=Haswell (set on this machine)');
   });
 
   it('reads the CPU model and vector flags from /proc/cpuinfo text', () => {

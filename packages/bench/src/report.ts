@@ -130,7 +130,9 @@ export function formatHeader(r: BenchReport): string[] {
   const lines = [
     `medtransfer bench, ${m.date}: batch ${r.settings.batch}, ${r.settings.timeSeconds} s per timed measurement (after warm-up)`,
     `machine: ${m.cores} cores, ${m.cpuModel}${m.cpuFlags.length ? ` (${m.cpuFlags.join(' ')})` : ''}, ${m.platform}; node ${m.node}; tfjs ${m.tfjs}, backends ${r.settings.backends.join(', ')}`,
-    r.torch ? `torch: ${r.torch.torchVersion}, ${r.torch.threads} threads, python ${r.torch.python}` : `torch: not measured (${r.torchNote ?? 'no reason given'})`,
+    r.torch
+      ? `torch: ${r.torch.torchVersion}, ${r.torch.threads} threads, python ${r.torch.python}${r.torch.unsetEnv?.length ? `, run without ${r.torch.unsetEnv.join(' ')} (set on this machine)` : ''}`
+      : `torch: not measured (${r.torchNote ?? 'no reason given'})`,
     `load average (1/5/15 min): start ${loadText(m.loadStart)}${m.loadEnd ? `, end ${loadText(m.loadEnd)}` : ''}`,
   ];
   const peak = Math.max(m.loadStart[0], m.loadEnd?.[0] ?? 0);

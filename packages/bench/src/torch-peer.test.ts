@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { createModel } from '@medtransfer/zoo';
 import { countFlops } from './flops';
-import { PEER_SCRIPT, parsePeerOutput, probeTorch } from './torch-peer';
+import { PEER_SCRIPT, parsePeerOutput, peerEnv, probeTorch } from './torch-peer';
 
 const timing = (mean: number) => ({ mean_s: mean, rme: 2.5, samples: 12, img_per_s: 32 / mean });
 const good = {
@@ -20,6 +20,14 @@ const good = {
   flops_forward: 137433088,
   layouts: { nchw: { train: timing(0.05), infer: timing(0.02) }, channels_last: { train: timing(0.04), infer: timing(0.025) } },
 };
+
+describe('peerEnv', () => {
+  it('drops the OpenBLAS tuning variables for the peer only, keeping the rest and the given object', () => {
+    const env = { PATH: '/usr/bin', OPENBLAS_CORETYPE: 'Haswell', OPENBLAS_L2_SIZE: '1048576', OMP_NUM_THREADS: '2' };
+    expect(peerEnv(env)).to.deep.equal({ PATH: '/usr/bin', OMP_NUM_THREADS: '2' });
+    expect(env).to.have.property('OPENBLAS_CORETYPE', 'Haswell');
+  });
+});
 
 describe('parsePeerOutput', () => {
   it('reads the JSON object on the last line, after any warnings', () => {

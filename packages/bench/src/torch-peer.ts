@@ -34,6 +34,8 @@ export interface PeerInfo {
   torchVersion: string;
   threads: number;
   python: string;
+  /** Variables of {@link PEER_UNSET_ENV} set here and left out of the peer's environment, as NAME=value. */
+  unsetEnv?: string[];
 }
 
 function fail(detail: string, stdout: string): never {
@@ -93,9 +95,23 @@ export function parsePeerOutput(stdout: string): PeerResult {
   };
 }
 
+/**
+ * OpenBLAS tuning variables some machines set for their own jobs (a core type, an L2 size): they
+ * slow Debian's torch, so the peer runs without them. Only the peer's process: ours and the
+ * tests keep the environment they were given.
+ */
+export const PEER_UNSET_ENV = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const;
+
+/** The environment the peer runs in: this one without {@link PEER_UNSET_ENV}. */
+export function peerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of PEER_UNSET_ENV) delete out[k];
+  return out;
+}
+
 /** Asks `python` for its torch version; null (with the reason) when torch cannot be imported. */
 export function probeTorch(python: string, threads: number): { info: PeerInfo } | { reason: string } {
-  const r = spawnSync(python, [PEER_SCRIPT, '--probe', '--threads', String(threads)], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(python, [PEER_SCRIPT, '--probe', '--threads', String(threads)], { encoding: 'utf8', timeout: 120_000, env: peerEnv() });
   if (r.error) return { reason: `${python} could not start (${r.error.message})` };
   if (r.status !== 0) {
     const last = (r.stderr || r.stdout).trim().split('\n').pop() ?? '';
@@ -103,7 +119,8 @@ export function probeTorch(python: string, threads: number): { info: PeerInfo } 
   }
   try {
     const o = lastJson(r.stdout);
-    return { info: { torchVersion: String(o.torch), threads: Number(o.threads), python: String(o.python) } };
+    const unsetEnv = PEER_UNSET_ENV.filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
+    return { info: { torchVersion: String(o.torch), threads: Number(o.threads), python: String(o.python), ...(unsetEnv.length ? { unsetEnv } : {}) } };
   } catch (err) {
     return { reason: (err as Error).message };
   }
@@ -126,7 +143,7 @@ export function runPeer(o: PeerRunOptions): PeerResult {
   if (o.expectFlops) args.push('--expect-flops', String(o.expectFlops));
   // generous limit: 2 layouts × (train + infer) × (time + warm-up), plus model building
   const timeout = (4 * (o.timeSeconds + 5) + 120) * 1000;
-  const r = spawnSync(o.python, args, { encoding: 'utf8', timeout, maxBuffer: 16 * 1024 * 1024 });
+  const r = spawnSync(o.python, args, { encoding: 'utf8', timeout, maxBuffer: 16 * 1024 * 1024, env: peerEnv() });
   if (r.error) throw new MedtransferError(`torch peer for ${o.net} @ ${o.size}px failed to run: ${r.error.message}`);
   if (r.status !== 0) fail(`exited with status ${r.status}: ${(r.stderr ?? '').trim().split('\n').pop()}`, r.stdout);
   return parsePeerOutput(r.stdout);
