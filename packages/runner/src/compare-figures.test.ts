@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelCost, ThroughputRecord } from '@medtransfer/core';
 import { fmtSig } from '@medtransfer/analysis';
-import { COMPARE_DIR, writeCompareReport } from './compare-figures';
+import { COMPARE_DIR, backboneLabels, writeCompareReport } from './compare-figures';
 import { COST_DIR, THROUGHPUT_FILE } from './cost-store';
 import { countForwardFlops } from './estimate';
 import { loadPlan } from './experiment';
@@ -162,6 +162,34 @@ describe('runner/compare-figures: figures compare on a stored experiment', funct
       expect.fail('expected an error');
     } catch (err) {
       expect((err as Error).message).to.match(/figures compare: no finished trial of .*compare\.yaml in .*empty.compare; run the experiment first \(`medtransfer run /);
+    }
+  });
+});
+
+describe('runner/compare-figures: backbone labels', () => {
+  it('names a backbone with params by its name and params (weights left out), and keeps the id where two would show alike', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mt-compare-labels-'));
+    try {
+      writeFileSync(join(dir, 'weights.h5'), '');
+      writeFileSync(
+        join(dir, 'labels.yaml'),
+        EXPERIMENT.replace(
+          'backbone: [cbr-tiny, cbr-small]',
+          `backbone: [cbr-tiny, { name: mobilenet-v1, params: { alpha: 0.5 } }, { name: mobilenet-v1, params: { alpha: 0.25, stem: small } },
+            { name: cbr-small, params: { weights: { kind: keras-h5, path: weights.h5 } } }, cbr-small]`,
+        ).replace('imageSize: 16', 'imageSize: 32'),
+      );
+      const p = loadPlan(join(dir, 'labels.yaml'));
+      const labels = backboneLabels(p.trials);
+      const ids = [...new Set(p.trials.map((t) => t.name.match(/backbone=([^,\]]+)/)![1]))];
+      expect(ids).to.have.length(5);
+      const shown = ids.map((id) => labels.get(id));
+      expect(shown.slice(0, 3)).to.deep.equal(['cbr-tiny', 'mobilenet-v1 (alpha 0.5)', 'mobilenet-v1 (alpha 0.25, stem small)']);
+      // cbr-small with and without weights would both show as "cbr-small"
+      expect(shown[3]).to.equal(`cbr-small [${ids[3]}]`);
+      expect(shown[4]).to.equal('cbr-small');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -7,7 +7,7 @@ import { type CompareReportOutput, type CostAxis, writeCompareFiles } from '@med
 import { readThroughputRecords } from './cost-store';
 import { countForwardFlops } from './estimate';
 import { loadPlan } from './experiment';
-import type { Plan, PlannedTrial } from './plan';
+import { type Plan, type PlannedTrial, backboneId } from './plan';
 import { type ExperimentResults, planResults } from './report';
 
 const log = getLogger('runner');
@@ -56,6 +56,25 @@ function recountFlops(results: readonly TrialResult[], trials: ReadonlyMap<strin
   }
 }
 
+/**
+ * Display names of the plan's backbone ids: a backbone with params (id `mobilenet-v1-7d5b69`) shows
+ * as its name and params without the weights (`mobilenet-v1 (alpha 0.5)`); two ids that would show
+ * alike keep their id (`… [mobilenet-v1-7d5b69]`).
+ */
+export function backboneLabels(trials: readonly PlannedTrial[]): Map<string, string> {
+  const byId = new Map<string, string>();
+  for (const t of trials) {
+    const id = backboneId(t.backbone);
+    if (byId.has(id)) continue;
+    const entries = Object.entries(t.model.params);
+    const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+    byId.set(id, entries.length ? `${t.model.name} (${entries.map(([k, v]) => `${k} ${text(v)}`).join(', ')})` : t.model.name);
+  }
+  const uses = new Map<string, number>();
+  for (const l of byId.values()) uses.set(l, (uses.get(l) ?? 0) + 1);
+  return new Map([...byId].map(([id, l]) => [id, (uses.get(l) ?? 0) > 1 && l !== id ? `${l} [${id}]` : l]));
+}
+
 /** Reads the experiment's stored results and writes its accuracy-for-cost report. */
 export async function writeCompareReport(experiment: string | Plan, resultsDir: string, opts: CompareFiguresOptions = {}): Promise<CompareFiguresOutput> {
   const progress = opts.onProgress ?? (() => {});
@@ -87,6 +106,7 @@ export async function writeCompareReport(experiment: string | Plan, resultsDir: 
       results,
       throughput: throughput.records,
       recountedFlops,
+      backboneLabels: backboneLabels(plan.trials),
       coverage: { planned: found.planned, damaged: found.damaged },
       throughputProblems: throughput.problems,
     },

@@ -23,7 +23,7 @@ const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle
 
 /** `resnet50 · pretrained · 64 px` (the size only when the rows have several). */
 export function rowLabel(r: CompareRow, withSize: boolean): string {
-  return [r.backbone, r.init, withSize && r.imageSize !== null ? `${r.imageSize} px` : ''].filter(Boolean).join(' · ');
+  return [r.label, r.init, withSize && r.imageSize !== null ? `${r.imageSize} px` : ''].filter(Boolean).join(' · ');
 }
 
 export const severalSizes = (rows: readonly CompareRow[]) => new Set(rows.map((r) => r.imageSize)).size > 1;
@@ -41,7 +41,7 @@ export function scoreDirections(metric: CurveMetric): ParetoDirections {
 /** Colour per backbone (CBR nets first), shape per init. */
 function encodings(rows: readonly CompareRow[]) {
   const cbrFirst = (a: string, b: string) => Number(!a.startsWith('cbr')) - Number(!b.startsWith('cbr')) || (a < b ? -1 : a > b ? 1 : 0);
-  const backbones = [...new Set(rows.map((r) => r.backbone))].sort(cbrFirst);
+  const backbones = [...new Set(rows.map((r) => r.label))].sort(cbrFirst);
   const inits = [...new Set(rows.map((r) => r.init))].sort(compareInits);
   return {
     color: { field: 'backbone', type: 'nominal', title: 'backbone', sort: backbones, scale: { domain: backbones, range: backbones.map((_, i) => OKABE_ITO[i % OKABE_ITO.length]) } },
@@ -73,7 +73,7 @@ function panel(p: Panel): VegaLiteSpec {
     return [
       {
         label: rowLabel(r, withSize),
-        backbone: r.backbone,
+        backbone: r.label,
         init: r.init,
         size: withSize && r.imageSize !== null ? `${r.imageSize} px` : '',
         cost: costOf(r, p.axis),

@@ -112,7 +112,7 @@ export async function writeCompareFiles(input: CompareReportInput, dir: string, 
       'Medians of timed steps after warm-up. A busy machine measures slower: the load average when the measurement started is given. ' +
         'When one row’s trials ran on several backends, its columns are the median over their records.',
       '',
-      throughputMarkdown(records),
+      throughputMarkdown(records, input.backboneLabels),
       '',
     );
   }

@@ -10,6 +10,7 @@ describe('analysis/compare/rows', () => {
   it('aggregates over seeds: mean test metric with its t-interval, ACC, costs, ratios', () => {
     const [cbr, resnet] = compareRows({ results: compareFixture(), throughput }, { metric: 'auc', convergence });
     expect([cbr.backbone, resnet.backbone]).to.deep.equal(['cbr-small', 'resnet50']);
+    expect([cbr.label, resnet.label]).to.deep.equal(['cbr-small', 'resnet50']);
     // AUC 0.80, 0.82, 0.84: mean 0.82, sd 0.02, half-width t(0.975, 2) · 0.02 / √3
     expect(cbr.score.n).to.equal(3);
     expect(cbr.score.mean).to.be.closeTo(0.82, 1e-12);
@@ -32,6 +33,15 @@ describe('analysis/compare/rows', () => {
     expect(cbr.steps.hi! - cbr.steps.mean!).to.be.closeTo((T2 * Math.sqrt(100 / 3)) / Math.sqrt(3), 1e-9);
     expect(cbr.steps.censored).to.equal(0);
     expect(cbr.seconds.mean).to.be.closeTo(40 / 3, 1e-12);
+  });
+
+  it('shows a backbone by its label when given one, ordering rows by it', () => {
+    const backboneLabels = new Map([['cbr-small', 'zeta (width 2)']]);
+    const rows = compareRows({ results: compareFixture(), throughput, backboneLabels }, { metric: 'auc', convergence });
+    expect(rows.map((r) => [r.backbone, r.label])).to.deep.equal([
+      ['resnet50', 'resnet50'],
+      ['cbr-small', 'zeta (width 2)'],
+    ]);
   });
 
   it('a trial without a cost: params from the summary, FLOPs only when recounted, no throughput; censored runs at their length', () => {

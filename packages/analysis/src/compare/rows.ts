@@ -24,7 +24,10 @@ export interface ReachMean extends SeedMean {
 
 export interface CompareRow {
   dataset: string;
+  /** The backbone's id in the store (`cbr-small`, `mobilenet-v1-7d5b69`). */
   backbone: string;
+  /** What the report shows for it: `input.backboneLabels`' entry (`mobilenet-v1 (alpha 0.5)`), else the id. */
+  label: string;
   /** Target image size (null when the summary does not record it). */
   imageSize: number | null;
   fraction: number | null;
@@ -69,6 +72,8 @@ export interface CompareInput {
   throughput: ReadonlyMap<string, ThroughputRecord>;
   /** Forward FLOPs per image of trials whose summary has no cost, by trial name (counted by the caller with the zoo's counter). */
   recountedFlops?: ReadonlyMap<string, number>;
+  /** Display names of backbone ids (a backbone with params has a hashed id): `mobilenet-v1-7d5b69` → `mobilenet-v1 (alpha 0.5)`. */
+  backboneLabels?: ReadonlyMap<string, string>;
 }
 
 export interface CompareOptions {
@@ -155,6 +160,7 @@ export function compareRows(input: CompareInput, opts: CompareOptions): CompareR
     rows.push({
       dataset: s0.dataset,
       backbone: s0.backbone,
+      label: input.backboneLabels?.get(s0.backbone) ?? s0.backbone,
       imageSize: s0.imageSize ?? null,
       fraction: dataFraction(s0),
       init: s0.init,
@@ -180,7 +186,7 @@ export function compareRows(input: CompareInput, opts: CompareOptions): CompareR
     (a, b) =>
       cmp(a.dataset, b.dataset) ||
       (a.fraction ?? Infinity) - (b.fraction ?? Infinity) ||
-      cmp(a.backbone, b.backbone) ||
+      cmp(a.label, b.label) ||
       (a.imageSize ?? 0) - (b.imageSize ?? 0) ||
       compareInits(a.init, b.init),
   );

@@ -57,7 +57,7 @@ export function compareTable(rows: readonly CompareRow[], fronts: ReadonlyMap<Co
   ];
   const align: Align[] = headers.map((_, i) => (i === 0 || (withSize ? i === 2 : i === 1) ? 'left' : 'right'));
   const cells = rows.map((r, i) => [
-    r.backbone,
+    r.label,
     ...(withSize ? [r.imageSize === null ? '—' : String(r.imageSize)] : []),
     r.init,
     String(r.score.n),
@@ -122,11 +122,12 @@ export function missingCostMarkdown(missing: readonly MissingCost[], total: numb
 }
 
 /** The throughput records behind the measured columns: where and how each was measured. */
-export function throughputMarkdown(records: readonly ThroughputRecord[]): string {
+export function throughputMarkdown(records: readonly ThroughputRecord[], labels: ReadonlyMap<string, string> = new Map()): string {
   if (!records.length) return '';
-  const sorted = [...records].sort((a, b) => (a.backbone < b.backbone ? -1 : a.backbone > b.backbone ? 1 : a.imageSize - b.imageSize || (a.backend < b.backend ? -1 : 1)));
+  const label = (t: ThroughputRecord) => labels.get(t.backbone) ?? t.backbone;
+  const sorted = [...records].sort((a, b) => (label(a) < label(b) ? -1 : label(a) > label(b) ? 1 : a.imageSize - b.imageSize || (a.backend < b.backend ? -1 : 1)));
   const cells = sorted.map((t) => [
-    t.backbone,
+    label(t),
     String(t.imageSize),
     t.backend,
     String(t.threads),
