@@ -5,9 +5,9 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModelCost, ThroughputRecord } from '@medtransfer/core';
+import type { ModelCost, ThroughputRecord, TrialResult } from '@medtransfer/core';
 import { fmtSig } from '@medtransfer/analysis';
-import { COMPARE_DIR, backboneLabels, writeCompareReport } from './compare-figures';
+import { COMPARE_DIR, backboneLabels, matchThroughput, writeCompareReport } from './compare-figures';
 import { COST_DIR, THROUGHPUT_FILE } from './cost-store';
 import { countForwardFlops } from './estimate';
 import { loadPlan } from './experiment';
@@ -191,5 +191,24 @@ describe('runner/compare-figures: backbone labels', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('runner/compare-figures: throughput of trials recorded without a cost', () => {
+  it('matches records of the same backbone, size and backend (any batch), only for summaries without a cost', () => {
+    const result = (trial: string, backbone: string, imageSize: number, backend: string, cost?: ModelCost) => ({ summary: { trial, backbone, imageSize, backend, cost } }) as unknown as TrialResult;
+    const records = new Map([
+      ['a', record('a', 'cbr-tiny')],
+      ['b', { ...record('b', 'cbr-tiny'), train: { ...record('b', 'cbr-tiny').train, batch: 4 } }],
+      ['c', { ...record('c', 'cbr-tiny'), backend: 'native' }],
+      ['d', { ...record('d', 'cbr-tiny'), imageSize: 28 }],
+      ['e', record('e', 'cbr-small')],
+    ]);
+    const cost: ModelCost = { paramsTotal: 1, paramsTrainable: 1, flopsPerImage: 1, checkpointBytes: 1, throughputKey: 'a' };
+    const matched = matchThroughput(
+      [result('old', 'cbr-tiny', 16, 'wasm'), result('new', 'cbr-tiny', 16, 'wasm', cost), result('other', 'cbr-large-w', 16, 'wasm')],
+      records,
+    );
+    expect([...matched]).to.deep.equal([['old', ['a', 'b']]]);
   });
 });

@@ -2,7 +2,7 @@
 // results — the trials the file plans (validated; damaged ones named), their recorded costs and the
 // experiment's throughput records — written into `<results>/<experiment>/figures-compare/`.
 import { join, resolve } from 'node:path';
-import { MedtransferError, type TrialResult, getLogger } from '@medtransfer/core';
+import { MedtransferError, type ThroughputRecord, type TrialResult, getLogger } from '@medtransfer/core';
 import { type CompareReportOutput, type CostAxis, writeCompareFiles } from '@medtransfer/analysis';
 import { readThroughputRecords } from './cost-store';
 import { countForwardFlops } from './estimate';
@@ -57,6 +57,20 @@ function recountFlops(results: readonly TrialResult[], trials: ReadonlyMap<strin
 }
 
 /**
+ * Throughput records for summaries written before costs were recorded: those `medtransfer cost`
+ * measured later for the same backbone, image size and backend (any batch), by trial name.
+ */
+export function matchThroughput(results: readonly TrialResult[], records: ReadonlyMap<string, ThroughputRecord>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const { summary: s } of results) {
+    if (s.cost) continue;
+    const keys = [...records.values()].filter((t) => t.backbone === s.backbone && t.imageSize === s.imageSize && t.backend === s.backend).map((t) => t.key);
+    if (keys.length) out.set(s.trial, keys);
+  }
+  return out;
+}
+
+/**
  * Display names of the plan's backbone ids: a backbone with params (id `mobilenet-v1-7d5b69`) shows
  * as its name and params without the weights (`mobilenet-v1 (alpha 0.5)`); two ids that would show
  * alike keep their id (`… [mobilenet-v1-7d5b69]`).
@@ -106,6 +120,7 @@ export async function writeCompareReport(experiment: string | Plan, resultsDir: 
       results,
       throughput: throughput.records,
       recountedFlops,
+      throughputByTrial: matchThroughput(results, throughput.records),
       backboneLabels: backboneLabels(plan.trials),
       coverage: { planned: found.planned, damaged: found.damaged },
       throughputProblems: throughput.problems,

@@ -48,11 +48,14 @@ async function readExternalWeights(plan: Plan): Promise<Map<string, ExternalWeig
 /**
  * Reads the external weights and loads the datasets a plan needs (the source one only when some
  * trial is pretrained from the source stage), so bad inputs fail before anything trains.
+ * `pretraining: false` skips both the weights and the source data (for work that only builds
+ * the trials' models, e.g. measuring their cost).
  */
-export async function createContext(plan: Plan, experimentDir: string, backend: string, opts: { batches?: boolean } = {}): Promise<TaskContext> {
+export async function createContext(plan: Plan, experimentDir: string, backend: string, opts: { batches?: boolean; pretraining?: boolean } = {}): Promise<TaskContext> {
   const { config } = plan;
-  const weights = await readExternalWeights(plan);
-  const source = plan.sourceBackbones.length && config.source ? loadStageData(config.source, 'source', false) : undefined;
+  const pretraining = opts.pretraining !== false;
+  const weights = pretraining ? await readExternalWeights(plan) : new Map<string, ExternalWeights>();
+  const source = pretraining && plan.sourceBackbones.length && config.source ? loadStageData(config.source, 'source', false) : undefined;
   const ctx: TaskContext = { plan, experimentDir, backend, source, weights, variants: new Map(), loaded: new Map(), target: undefined as unknown as StageData };
   ctx.target = plan.trials.length ? targetFor(ctx, plan.trials[0]) : loadStageData(config.target, 'target', true);
   // The report's convergence metric must be one the target task defines (e.g. kappa: ordinal tasks only).

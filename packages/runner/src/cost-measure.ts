@@ -8,7 +8,7 @@ import { selectBackend } from '@medtransfer/engine';
 import { architectureFingerprint } from '@medtransfer/zoo';
 import { buildModel } from './build-model';
 import { createContext } from './context';
-import { COST_BATCH, THROUGHPUT_FILE, throughputDir, throughputKeyParts, trialCost } from './cost-store';
+import { THROUGHPUT_FILE, throughputDir, throughputKeyParts, throughputSubject, trialCostOutcome } from './cost-store';
 import { loadPlan } from './experiment';
 import { backboneId, keyOf } from './plan';
 import { SUPERSEDED_DIR, moveAside } from './store';
@@ -36,7 +36,8 @@ export async function measureExperimentCosts(file: string, opts: CostMeasureOpti
   const plan = loadPlan(file);
   const backend = await selectBackend(opts.backend ?? plan.config.backend);
   const experimentDir = join(resolve(opts.resultsDir), plan.config.name);
-  const ctx = await createContext(plan, experimentDir, backend.name, { batches: false });
+  // the models' architecture only: no pretrained weights and no source data are read
+  const ctx = await createContext(plan, experimentDir, backend.name, { batches: false, pretraining: false });
   const out: CostMeasureOutcome = { backend: backend.name, measured: [], cached: [], failed: [] };
   const seen = new Set<string>();
   for (const trial of plan.trials) {
@@ -44,14 +45,7 @@ export async function measureExperimentCosts(file: string, opts: CostMeasureOpti
     const build = () => buildModel(trial.model, target.stage, target.dataset.numClasses, trial.seed, trial.strategy, trial.initPath);
     const model = build();
     try {
-      const subject = {
-        backbone: backboneId(trial.backbone),
-        imageSize: target.stage.imageSize,
-        channels: target.stage.channels,
-        numClasses: model.numClasses,
-        backend: backend.name,
-        batch: Math.min(COST_BATCH, target.stage.training.batchSize),
-      };
+      const subject = throughputSubject(backboneId(trial.backbone), target.stage, model.numClasses, backend.name);
       const full = { ...subject, architecture: architectureFingerprint(model.model) };
       const key = keyOf(throughputKeyParts(full));
       if (seen.has(key)) continue;
@@ -59,10 +53,9 @@ export async function measureExperimentCosts(file: string, opts: CostMeasureOpti
       const label = `${subject.backbone} @ ${subject.imageSize} px`;
       const dir = throughputDir(experimentDir, full, key);
       if (existsSync(join(dir, THROUGHPUT_FILE)) && opts.force) moveAside(dir, [THROUGHPUT_FILE], SUPERSEDED_DIR, 'measured again (medtransfer cost --force)');
-      const had = existsSync(join(dir, THROUGHPUT_FILE));
-      opts.onProgress?.(`${had ? 'measured before' : 'measuring'}: ${label} on ${backend.name}, batch ${subject.batch} and 1`);
-      const cost = trialCost(experimentDir, model, subject, build, true);
-      (cost.throughputKey === undefined ? out.failed : had ? out.cached : out.measured).push(label);
+      opts.onProgress?.(`${label} on ${backend.name}, batch ${subject.batch} and 1`);
+      const { cost, measuredNow } = trialCostOutcome(experimentDir, model, subject, build, true);
+      (cost.throughputKey === undefined ? out.failed : measuredNow ? out.measured : out.cached).push(label);
     } finally {
       model.dispose();
     }

@@ -91,6 +91,14 @@ describe('model costs in the store', function () {
     expect(forced.measured).to.deep.equal(['cbr-tiny @ 16 px']);
     const [name] = costDirs();
     expect(readdirSync(join(exp(), COST_DIR, name, SUPERSEDED_DIR))).to.have.length(1);
+    // a damaged record is measured again, and counted as measured
+    writeFileSync(join(exp(), COST_DIR, name, THROUGHPUT_FILE), '{"key": ');
+    expect((await measureExperimentCosts(file, { resultsDir: results(), backend: 'wasm' })).measured).to.deep.equal(['cbr-tiny @ 16 px']);
+    // so is a valid record of another key copied into the folder
+    const recordFile = join(exp(), COST_DIR, name, THROUGHPUT_FILE);
+    writeFileSync(recordFile, JSON.stringify({ ...JSON.parse(readFileSync(recordFile, 'utf8')), key: '0123456789abcdef' }));
+    expect((await measureExperimentCosts(file, { resultsDir: results(), backend: 'wasm' })).measured).to.deep.equal(['cbr-tiny @ 16 px']);
+    expect(readdirSync(join(exp(), COST_DIR, name, DAMAGED_DIR)).length).to.be.at.least(2);
     const empty = join(dir, 'empty');
     const fresh = await measureExperimentCosts(file, { resultsDir: empty, backend: 'wasm' });
     expect(fresh.measured).to.deep.equal(['cbr-tiny @ 16 px']);

@@ -124,20 +124,37 @@ export function measureThroughput(model: ClassifierModel, subject: ThroughputSub
   }
 }
 
+/** What a trial's throughput record is measured for, but its architecture (fingerprinted from the built model). */
+export function throughputSubject(
+  backbone: string,
+  stage: { imageSize: number; channels: number; training: { batchSize: number } },
+  numClasses: number,
+  backend: string,
+): Omit<ThroughputSubject, 'architecture'> {
+  return { backbone, imageSize: stage.imageSize, channels: stage.channels, numClasses, backend, batch: Math.min(COST_BATCH, stage.training.batchSize) };
+}
+
+/** A trial's cost, and whether its throughput was measured by this call (else read from the store, or not measured). */
+export interface TrialCostOutcome {
+  cost: ModelCost;
+  measuredNow: boolean;
+}
+
 /**
  * The trial's counted cost, and its throughput record: read from the store when a valid one
  * exists, else measured on a model from `build` (disposed after) and written. A damaged record
- * is moved aside and measured again. `measure: false` skips throughput (counted cost only).
+ * (or one of another key, copied into this folder) is moved aside and measured again.
+ * `measure: false` skips throughput (counted cost only).
  */
-export function trialCost(
+export function trialCostOutcome(
   experimentDir: string,
   model: ClassifierModel,
   subject: Omit<ThroughputSubject, 'architecture'>,
   build: () => ClassifierModel,
   measure: boolean,
-): ModelCost {
+): TrialCostOutcome {
   const counted = modelCost(model);
-  if (!measure) return counted;
+  if (!measure) return { cost: counted, measuredNow: false };
   const full: ThroughputSubject = { ...subject, architecture: architectureFingerprint(model.model) };
   const keyParts = throughputKeyParts(full);
   const key = keyOf(keyParts);
@@ -145,8 +162,9 @@ export function trialCost(
   const file = join(dir, THROUGHPUT_FILE);
   if (existsSync(file)) {
     try {
-      parseThroughputRecord(readFileSync(file, 'utf8'), file);
-      return { ...counted, throughputKey: key };
+      const found = parseThroughputRecord(readFileSync(file, 'utf8'), file);
+      if (found.key !== key) throw new Error(`${file}: holds the record of key ${found.key}, not ${key} (copied into the wrong folder?)`);
+      return { cost: { ...counted, throughputKey: key }, measuredNow: false };
     } catch (err) {
       const moved = moveAside(dir, [THROUGHPUT_FILE], DAMAGED_DIR, (err as Error).message);
       log.warn(`${(err as Error).message}; moved to ${moved} and measured again`);
@@ -160,9 +178,14 @@ export function trialCost(
     // a measurement that fails leaves the trial to train; a wasm heap that ran out fails it as training would
     if (!tfjsUsable()) throw err;
     log.warn(`could not measure the throughput of ${full.backbone} at ${full.imageSize} px: ${(err as Error).message}; the trial records its counted cost only`);
-    return counted;
+    return { cost: counted, measuredNow: false };
   } finally {
     if (tfjsUsable()) fresh.dispose();
   }
-  return { ...counted, throughputKey: key };
+  return { cost: { ...counted, throughputKey: key }, measuredNow: true };
+}
+
+/** {@link trialCostOutcome}'s cost. */
+export function trialCost(...args: Parameters<typeof trialCostOutcome>): ModelCost {
+  return trialCostOutcome(...args).cost;
 }

@@ -6,7 +6,7 @@ import { ComponentRef, STORE_VERSION, SourceRecord, TrainingConfig, TrialResult,
 import { DEFAULT_CHECKPOINT_EVERY, TrainProgress, TrainResult, removeTrainState, tfjsUsable, train } from '@medtransfer/engine';
 import { ClassifierModel, applyInit, fitWeightsToModel, needsPretrained, readCheckpoint, saveCheckpoint } from '@medtransfer/zoo';
 import { buildModel, groupLrByLayer } from './build-model';
-import { COST_BATCH, trialCost } from './cost-store';
+import { throughputSubject, trialCost } from './cost-store';
 import type { TaskContext } from './context';
 import { machineInfo } from './machine';
 import { SOURCE_SEED, backboneId } from './plan';
@@ -92,7 +92,7 @@ async function runTrial(ctx: TaskContext, task: TrialTask, onProgress: (p: Train
     const cost = trialCost(
       ctx.experimentDir,
       model,
-      { backbone: backboneId(trial.backbone), imageSize: target.stage.imageSize, channels: target.stage.channels, numClasses: model.numClasses, backend: ctx.backend, batch: Math.min(COST_BATCH, target.stage.training.batchSize) },
+      throughputSubject(backboneId(trial.backbone), target.stage, model.numClasses, ctx.backend),
       () => buildModel(trial.model, target.stage, target.dataset.numClasses, trial.seed, trial.strategy, trial.initPath),
       plan.config.report.measureCost !== false,
     );

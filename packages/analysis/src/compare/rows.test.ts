@@ -44,6 +44,20 @@ describe('analysis/compare/rows', () => {
     ]);
   });
 
+  it('a trial without a cost takes its latency and throughput from the records matched to it, and says so', () => {
+    const resnetTrials = compareFixture().filter((r) => !r.summary.cost).map((r) => r.summary.trial);
+    const later = new Map([...throughput, ['k-r50', throughputRecord('k-r50', 'resnet50', { train: 800, infer: 200, latency: 30 })]]);
+    const throughputByTrial = new Map(resnetTrials.map((t) => [t, ['k-r50']]));
+    const input = { results: compareFixture(), throughput: later, throughputByTrial };
+    const resnet = compareRows(input, { metric: 'auc', convergence })[1];
+    expect(resnet).to.deep.include({ latencyMs: 30, throughputKeys: ['k-r50'], flops: null });
+    expect(resnet.inferPerSecond).to.be.closeTo(160, 1e-9);
+    expect(missingCosts(input).map((m) => [m.reason, m.throughputMatched])).to.deep.equal([
+      ['no-cost', true],
+      ['no-cost', true],
+    ]);
+  });
+
   it('a trial without a cost: params from the summary, FLOPs only when recounted, no throughput; censored runs at their length', () => {
     const rows = compareRows({ results: compareFixture(), throughput }, { metric: 'auc', convergence });
     const resnet = rows[1];

@@ -64,6 +64,8 @@ export interface MissingCost {
   /** `no-cost`: the summary has no cost (written before costs were recorded); `not-measured`: no throughput key; `no-record`: the key names no (valid) record. */
   reason: 'no-cost' | 'not-measured' | 'no-record';
   throughputKey?: string;
+  /** `no-cost` only: throughput records measured later match it (its throughput columns are filled). */
+  throughputMatched?: boolean;
 }
 
 export interface CompareInput {
@@ -72,6 +74,11 @@ export interface CompareInput {
   throughput: ReadonlyMap<string, ThroughputRecord>;
   /** Forward FLOPs per image of trials whose summary has no cost, by trial name (counted by the caller with the zoo's counter). */
   recountedFlops?: ReadonlyMap<string, number>;
+  /**
+   * Throughput keys of trials whose summary records no cost (written before costs were), matched
+   * by the caller to records measured later (`medtransfer cost`), by trial name.
+   */
+  throughputByTrial?: ReadonlyMap<string, readonly string[]>;
   /** Display names of backbone ids (a backbone with params has a hashed id): `mobilenet-v1-7d5b69` → `mobilenet-v1 (alpha 0.5)`. */
   backboneLabels?: ReadonlyMap<string, string>;
 }
@@ -123,7 +130,7 @@ export function convergenceThresholds(results: readonly TrialResult[], fallback:
 export function missingCosts(input: CompareInput): MissingCost[] {
   const out: MissingCost[] = [];
   for (const { summary: s } of input.results) {
-    if (!s.cost) out.push({ trial: s.trial, reason: 'no-cost' });
+    if (!s.cost) out.push({ trial: s.trial, reason: 'no-cost', ...(input.throughputByTrial?.get(s.trial)?.length ? { throughputMatched: true } : {}) });
     else if (s.cost.throughputKey === undefined) out.push({ trial: s.trial, reason: 'not-measured' });
     else if (!input.throughput.has(s.cost.throughputKey)) out.push({ trial: s.trial, reason: 'no-record', throughputKey: s.cost.throughputKey });
   }
@@ -152,7 +159,8 @@ export function compareRows(input: CompareInput, opts: CompareOptions): CompareR
     const flops = common(recounted);
     // params is recorded by every summary (the same count as cost.paramsTotal)
     const params = common(g.map((r) => r.summary.cost?.paramsTotal ?? r.summary.params));
-    const records = [...new Set(costs.map((c) => c?.throughputKey).filter((k): k is string => k !== undefined && input.throughput.has(k)))];
+    const keysOf = (r: TrialResult): readonly (string | undefined)[] => (r.summary.cost ? [r.summary.cost.throughputKey] : (input.throughputByTrial?.get(r.summary.trial) ?? []));
+    const records = [...new Set(g.flatMap(keysOf).filter((k): k is string => k !== undefined && input.throughput.has(k)))];
     const measured = records.map((k) => input.throughput.get(k)!);
     const reach = g.map((r) => reachOf(r, opts.convergence));
     const score = seedMean(g.map((r) => r.summary.test[opts.metric] as number | undefined), level);

@@ -105,7 +105,14 @@ export function missingCostMarkdown(missing: readonly MissingCost[], total: numb
     const flops = recounted
       ? 'their FLOPs were counted again from the experiment file by the zoo’s counter (marked *, with a 2-class head)'
       : 'their FLOPs are not known';
-    lines.push(`> - Recorded without a cost (summaries written before costs were recorded): ${list(noCost)}. Parameters come from the summary's \`params\`; ${flops}; latency and throughput were never measured for them.`);
+    const matched = noCost.filter((x) => x.throughputMatched).length;
+    const throughput =
+      matched === noCost.length
+        ? 'latency and throughput come from records measured later for the same backbone, size and backend (`medtransfer cost`)'
+        : matched
+          ? `latency and throughput come from records measured later (\`medtransfer cost\`) for ${matched} of them, and are unknown for the rest`
+          : 'latency and throughput were not measured for them (`medtransfer cost` measures them)';
+    lines.push(`> - Recorded without a cost (summaries written before costs were recorded): ${list(noCost)}. Parameters come from the summary's \`params\`; ${flops}; ${throughput}.`);
   }
   const notMeasured = byReason('not-measured');
   if (notMeasured.length) lines.push(`> - No throughput measured: ${list(notMeasured)}.`);
