@@ -1,9 +1,11 @@
 // `medtransfer merge`: gathers result stores from machines without a shared file system into one.
-// Finished tasks only (trials with summary.json, source checkpoints with source.json); all or
-// nothing: a conflict anywhere writes nothing.
+// Finished tasks only (trials with summary.json, source checkpoints with source.json) and the
+// throughput records (cost/<id>/throughput.json) their costs name; all or nothing: a conflict
+// anywhere writes nothing.
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { MedtransferError, StoredRecordError, canonicalJson, parseRecord, sourceRecordSchema } from '@medtransfer/core';
+import { MedtransferError, StoredRecordError, canonicalJson, parseRecord, parseThroughputRecord, sourceRecordSchema } from '@medtransfer/core';
+import { COST_DIR, THROUGHPUT_FILE } from './cost-store';
 import { ATTEMPTS_FILE, LOCK_FILE } from './lock';
 import { DAMAGED_DIR, FAILED_FILE, RESULT_FILES, SOURCE_FILE, SUMMARY_FILE, SUPERSEDED_DIR, moveAside, readStoredTrial, writeFileAtomic } from './store';
 
@@ -50,10 +52,21 @@ function finishedTaskIn(root: string, dir: string): FinishedTask | undefined {
       return { rel, from: dir, marker: SOURCE_FILE, key: '', identity: '', damaged: err.message };
     }
   }
+  if (existsSync(join(dir, THROUGHPUT_FILE))) {
+    const file = join(dir, THROUGHPUT_FILE);
+    try {
+      // two measurements of one key differ in their timings only: the first one kept stands
+      const record = parseThroughputRecord(readFileSync(file, 'utf8'), file);
+      return { rel, from: dir, marker: THROUGHPUT_FILE, key: record.key, identity: record.key };
+    } catch (err) {
+      if (!(err instanceof StoredRecordError)) throw err;
+      return { rel, from: dir, marker: THROUGHPUT_FILE, key: '', identity: '', damaged: err.message };
+    }
+  }
   return undefined;
 }
 
-/** Finished task folders of a store: `<root>/<experiment>/<trial>/` and `<root>/<experiment>/source/<id>/`. */
+/** Finished task folders of a store: `<root>/<experiment>/<trial>/`, `<root>/<experiment>/source/<id>/` and `<root>/<experiment>/cost/<id>/`. */
 export function finishedTasks(root: string): FinishedTask[] {
   const out: FinishedTask[] = [];
   const dirs = (d: string) => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(d, e.name)).sort() : []);
@@ -61,7 +74,7 @@ export function finishedTasks(root: string): FinishedTask[] {
     for (const dir of dirs(exp)) {
       const task = finishedTaskIn(root, dir);
       if (task) out.push(task);
-      else if (basename(dir) === 'source') {
+      else if (basename(dir) === 'source' || basename(dir) === COST_DIR) {
         for (const src of dirs(dir)) {
           const s = finishedTaskIn(root, src);
           if (s) out.push(s);
@@ -76,7 +89,7 @@ export function finishedTasks(root: string): FinishedTask[] {
 function copyTask(task: FinishedTask, into: string): void {
   const target = join(into, task.rel);
   const damaged = finishedTaskIn(into, target)?.damaged;
-  if (damaged) moveAside(target, task.marker === SUMMARY_FILE ? RESULT_FILES : [SOURCE_FILE], DAMAGED_DIR, `${damaged} (replaced by merge from ${task.from})`);
+  if (damaged) moveAside(target, task.marker === SUMMARY_FILE ? RESULT_FILES : [task.marker], DAMAGED_DIR, `${damaged} (replaced by merge from ${task.from})`);
   rmSync(join(target, task.marker), { force: true });
   const skip = new Set([task.marker, LOCK_FILE, FAILED_FILE, ATTEMPTS_FILE, 'resume', DAMAGED_DIR, SUPERSEDED_DIR]);
   const copyTree = (from: string, to: string) => {

@@ -11,7 +11,7 @@ import { runExperimentFile } from './experiment';
 import { LEADING_COLUMNS, exportRowsFor, tableColumns, toCsv, toJsonl } from './export';
 import { finishedTasks, mergeStores } from './merge';
 import { parseShard, shardOf } from './shard';
-import { finishedResult, writeJsonAtomic, writeTrialResult } from './store';
+import { finishedResult, writeFileAtomic, writeJsonAtomic, writeTrialResult } from './store';
 
 describe('shards', () => {
   const keys = Array.from({ length: 200 }, (_, i) => stableHash({ trial: i }));
@@ -134,6 +134,26 @@ sweep:
     expect(finishedTasks(into).length).to.equal(before);
     writeTrialResult(join(c, 'e', 't1'), {}, fakeResult('t1', 'other-key', 0.8));
     expect(() => mergeStores([c], into)).to.throw(MedtransferError, /e\/t1: key other-key in .* but k1/);
+  });
+
+  it('merges throughput records: one copy per key (the first kept), damaged ones reported', () => {
+    const record = (medianMs: number) => {
+      const timing = (batch: number) => ({ batch, medianMs, imagesPerSecond: batch / (medianMs / 1000), samples: 5 });
+      return { key: 'tk1', storeVersion: 2, keyParts: {}, backbone: 'cbr-tiny', architecture: 'arch', imageSize: 28, channels: 3, numClasses: 2, backend: 'wasm', threads: 2, train: timing(32), infer: timing(32), latency: timing(1), loadAverage: [1, 1, 1], cpu: 'cpu', measuredAt: '2026-12-01T00:00:00.000Z' };
+    };
+    const a = join(dir, 'ta');
+    const b = join(dir, 'tb');
+    const into = join(dir, 'tinto');
+    writeJsonAtomic(join(a, 'e', 'cost', 'cbr-tiny-28px-wasm-tk1', 'throughput.json'), record(10));
+    writeJsonAtomic(join(b, 'e', 'cost', 'cbr-tiny-28px-wasm-tk1', 'throughput.json'), record(12)); // measured elsewhere
+    writeFileAtomic(join(b, 'e', 'cost', 'cbr-tiny-28px-wasm-tk2', 'throughput.json'), '{"key": "tk2"'); // torn
+    const r = mergeStores([a, b], into);
+    expect(r.copied).to.deep.equal(['e/cost/cbr-tiny-28px-wasm-tk1']);
+    expect(r.identical).to.deep.equal(['e/cost/cbr-tiny-28px-wasm-tk1']);
+    expect(r.damaged).to.have.length(1);
+    expect(r.damaged[0]).to.match(/tk2[/\\]throughput\.json: not valid JSON/);
+    const merged = JSON.parse(readFileSync(join(into, 'e', 'cost', 'cbr-tiny-28px-wasm-tk1', 'throughput.json'), 'utf8')) as { train: { medianMs: number } };
+    expect(merged.train.medianMs).to.equal(10);
   });
 });
 
