@@ -97,7 +97,7 @@ describe('Keras Applications weights cache (loopback server)', function () {
       const text = formatWeightsList(list);
       expect(text).to.contain(`cache ${dir} (1 of 36 present)`);
       expect(text).to.match(/mobilenet-0\.25-128-notop +mobilenet-v1 alpha 0\.25 +no +[\d.]+ MiB +published +verified/);
-      expect(text).to.match(/resnet50-notop +resnet50 +no +90\.4 MiB +published +-/);
+      expect(text).to.match(/resnet50-notop +resnet50 stem imagenet +no +90\.4 MiB +published +-/);
       expect(text).to.match(/mobilenet-1\.0-224 +mobilenet-v1 alpha 1 +yes +\? +unpublished +-/);
     } finally {
       await srv.close();

@@ -69,7 +69,7 @@ function namedFile(o: Record<string, unknown>, ref: ComponentRef, params: Record
   const parsed = parsedParams(ref.name, params, at);
   if (!fitsBackbone(entry, ref.name, parsed)) {
     const fit = KERAS_APPLICATIONS.filter((e) => fitsBackbone(e, ref.name, parsed)).map((e) => e.name);
-    const mine = describeFit(ref.name, Object.fromEntries(Object.keys(entry.params).map((k) => [k, parsed[k]])));
+    const mine = entry.backbone === ref.name ? describeFit(ref.name, Object.fromEntries(Object.keys(entry.params).map((k) => [k, parsed[k]]))) : ref.name;
     throw new ConfigError(
       `${at}.name`,
       `${entry.name} holds weights for ${describeFit(entry.backbone, entry.params)}, but this backbone is ${mine}; ` +

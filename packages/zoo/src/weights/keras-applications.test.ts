@@ -109,7 +109,10 @@ describe('Keras Applications weight files', function () {
       weights: { kind: 'keras-h5', path: '/cache/w/mobilenet_5_0_224_tf_no_top.h5', kerasApplications: { name: 'mobilenet-0.5-224-notop', dir: '/cache/w' } },
     });
     expect(split('mobilenet-v1', {}).weights?.kerasApplications?.name).to.equal('mobilenet-1.0-224-notop');
-    expect(split('resnet50', { stem: 'small' }).weights?.path).to.equal('/cache/w/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5');
+    expect(split('resnet50', {}).weights?.path).to.equal('/cache/w/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5');
+    expect(split('mobilenet-v1', { alpha: 0.25, stem: 'small' }).weights?.kerasApplications?.name).to.equal('mobilenet-0.25-224-notop');
+    // ResNet-50's small stem has a 3×3 conv1 where the file's is 7×7: refused at plan time, not when loading
+    expect(() => split('resnet50', { stem: 'small' })).to.throw(ConfigError, /^sweep\.backbone\[1\]\.params\.weights: resnet50 stem small has no Keras ImageNet weight file/);
     expect(split('inception-v3', {}).weights?.kerasApplications?.name).to.equal('inception-v3-notop');
     expect(() => split('resnet18', {})).to.throw(
       ConfigError,

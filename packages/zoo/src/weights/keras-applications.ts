@@ -43,7 +43,8 @@ const resnet50 = (top: boolean): KerasApplicationsFile => {
   return {
     name: top ? 'resnet50' : 'resnet50-notop',
     backbone: 'resnet50',
-    params: {},
+    // the small stem's conv1 is 3×3 where the file's is 7×7 (MobileNet's small stem keeps conv1's shape, only its stride)
+    params: { stem: 'imagenet' },
     top,
     inputSize: 224,
     path: `resnet/${file}`,
