@@ -10,7 +10,7 @@ export interface KerasApplicationsFile {
   name: string;
   /** The registry backbone the file fits, and the params that decide its weight shapes. */
   backbone: string;
-  params: Record<string, number>;
+  params: Record<string, number | string>;
   /** true: with the ImageNet classifier (1000 classes); false: Keras' `include_top=False` file. */
   top: boolean;
   /** The input size the weights were trained at (the file's layout does not depend on it). */
