@@ -142,10 +142,11 @@ async function runHere(ctx: TaskContext, total: number, scheduler: Scheduler<Tas
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunOutcome> {
   const experimentDir = resolve(opts.resultsDir, plan.config.name);
   const backendPref = opts.backend ?? plan.config.backend;
+  let tasks: Task[] = [];
+  // setup (backend, weights, data) counts from here
+  const split = new TimeSplitter((index) => tasks[index - 1]?.kind === 'source');
   const backend = await selectBackend(backendPref);
   const onEvent = opts.onEvent ?? (() => undefined);
-  let tasks: Task[] = [];
-  const split = new TimeSplitter((index) => tasks[index - 1]?.kind === 'source');
   const emit = (e: RunEvent) => {
     split.observe(e);
     onEvent(e);
