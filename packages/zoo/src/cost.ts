@@ -15,14 +15,12 @@ export function modelCost(m: ClassifierModel): Omit<ModelCost, 'throughputKey'> 
   return { paramsTotal: params.total, paramsTrainable: params.trainable, flopsPerImage: countFlops(m.model).forward, checkpointBytes: checkpointBytes(m) };
 }
 
-const shapeOf = (s: tf.Shape | tf.Shape[]): unknown => s;
-
 /**
  * Hash of what decides a model's speed: each layer's class, name, output shape and weight
  * shapes, in order. Seeds and weight values do not enter it; a slim cut, a wider MobileNet or a
  * small stem do.
  */
 export function architectureFingerprint(model: tf.LayersModel): string {
-  const layers = model.layers.map((l) => [l.getClassName(), l.name, shapeOf(l.outputShape), l.weights.map((w) => w.shape)]);
+  const layers = model.layers.map((l) => [l.getClassName(), l.name, l.outputShape, l.weights.map((w) => w.shape)]);
   return stableHash({ inputs: model.inputs.map((t) => t.shape), layers });
 }

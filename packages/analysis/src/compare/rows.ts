@@ -2,7 +2,7 @@
 // fraction × init, with the test metric over seeds (t-interval), what the model costs (counted:
 // parameters, FLOPs; measured: latency, throughput) and how long it took to reach the
 // convergence threshold.
-import { MedtransferError, metrics, type ThroughputRecord, type TrialResult } from '@medtransfer/core';
+import { metrics, type ThroughputRecord, type TrialResult } from '@medtransfer/core';
 import { stepsToThreshold } from '../convergence';
 import { checkMetricOptions, type CurveMetric } from '../metric';
 import { describeSample } from '../stats/describe';
@@ -208,11 +208,6 @@ export const COST_AXES: readonly CostAxis[] = ['flops', 'params', 'latency'];
 export function costOf(row: CompareRow, axis: CostAxis): number | null {
   const v = axis === 'flops' ? row.flops : axis === 'params' ? row.params : row.latencyMs;
   return v === null ? null : axis === 'latency' ? v : v / 1e6;
-}
-
-export function checkCostAxis(axis: string, where: string): CostAxis {
-  if (!(COST_AXES as readonly string[]).includes(axis)) throw new MedtransferError(`${where}: unknown cost "${axis}"; valid: ${COST_AXES.join(', ')}`);
-  return axis as CostAxis;
 }
 
 /** A dataset × fraction: the rows one Pareto front compares. */
