@@ -44,7 +44,7 @@ describe('SLURM script', () => {
       '#SBATCH --mem=8G',
     ]);
     const exec = s.split('\n').find((l) => l.startsWith('exec '));
-    expect(exec).to.match(/^exec \S+medtransfer run '\/data\/exp 1\.yaml' --shard "\$\{SLURM_ARRAY_TASK_ID\}\/4" --results \/shared\/results --workers 4$/);
+    expect(exec).to.match(/^exec \S+medtransfer run '\/data\/exp 1\.yaml' --shard "\$\{SLURM_ARRAY_TASK_ID\}\/4" --results \/shared\/results --workers 4 --backend auto$/);
     expect(s).to.include('cd /work\n');
     expect(s.indexOf('set -euo pipefail')).to.be.below(s.indexOf('exec '));
   });
@@ -79,10 +79,12 @@ describe('SLURM script', () => {
     expect(lines[check + 1]).to.equal('exec medtransfer run /e.yaml --shard "${SLURM_ARRAY_TASK_ID}/2" --results /r --workers 1 --backend node-gpu');
   });
 
-  it('with backend auto, logs the backend the node gives and does not pass --backend', () => {
+  it('with backend auto, logs the backend the node gives and passes auto on (over a backend the file sets)', () => {
     const s = slurmScript({ ...base, command: 'medtransfer', cpusPerTask: 3 });
-    expect(s).to.include('\nmedtransfer backend\nexec medtransfer run /e.yaml --shard "${SLURM_ARRAY_TASK_ID}/2" --results /r --workers 3\n');
+    expect(s).to.include('\nmedtransfer backend\nexec medtransfer run /e.yaml --shard "${SLURM_ARRAY_TASK_ID}/2" --results /r --workers 3 --backend auto\n');
     expect(s).to.not.include('--require');
+    // a GPU with backend auto: one worker, not one per core (processes sharing a GPU compete for its memory)
+    expect(slurmScript({ ...base, command: 'medtransfer', cpusPerTask: 8, gres: 'gpu:1' })).to.match(/--workers 1 --backend auto\n/);
   });
 
   it('omits resources not given and rejects malformed ones with the flag named', () => {

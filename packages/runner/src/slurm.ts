@@ -137,8 +137,9 @@ export function slurmScript(o: SlurmOptions): string {
   const file = resolve(o.file);
   const results = resolve(o.resultsDir);
   const backend = o.backend ?? 'auto';
-  // native TensorFlow (node, node-gpu) threads over every core itself: one worker per task
-  const workers = o.workers ?? (backend === 'node' || backend === 'node-gpu' ? 1 : (o.cpusPerTask ?? 1));
+  // native TensorFlow (node, node-gpu) threads over every core itself, and processes sharing a GPU
+  // compete for its memory: one worker per task then
+  const workers = o.workers ?? (backend === 'node' || backend === 'node-gpu' || usesGpu(o) ? 1 : (o.cpusPerTask ?? 1));
   const command = o.command ?? shellQuote(DEFAULT_COMMAND);
   const sbatch = [
     `--job-name=medtransfer-${o.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`,
@@ -177,7 +178,9 @@ export function slurmScript(o: SlurmOptions): string {
     shellQuote(results),
     '--workers',
     String(workers),
-    ...(backend !== 'auto' ? ['--backend', shellQuote(backend)] : []),
+    // always named: `auto` given here must override a backend the experiment file sets
+    '--backend',
+    shellQuote(backend),
   ];
   return [
     '#!/bin/bash',
