@@ -1,8 +1,10 @@
 // The data of a config stage (`source`, `target`): its dataset loaded once, a trial's target
 // variant (imageSize, data-fraction subset) built once per process, batches built on first use.
-import { BatchSource, ImageDataset, SplitName, StageConfig, canonicalJson, normalizeComponent } from '@medtransfer/core';
-import { applySubset, createStageSources, loadDataset, requireSplits } from '@medtransfer/data';
+import { BatchSource, ImageDataset, SplitName, StageConfig, canonicalJson, getLogger, normalizeComponent } from '@medtransfer/core';
+import { type DicomImageDataset, applySubset, createStageSources, describeDicomSummary, loadDataset, requireSplits } from '@medtransfer/data';
 import { DATA_SEED, PlannedTrial } from './plan';
+
+const log = getLogger('runner');
 
 export interface Batches {
   train: BatchSource;
@@ -28,8 +30,12 @@ export interface StageDataCache {
   loaded: Map<number, ImageDataset>;
 }
 
-const loadRaw = (stage: StageConfig, path: string) =>
-  loadDataset(normalizeComponent(stage.dataset), { path: `${path}.dataset`, seed: DATA_SEED, imageSize: stage.imageSize });
+function loadRaw(stage: StageConfig, path: string): ImageDataset {
+  const ds: DicomImageDataset = loadDataset(normalizeComponent(stage.dataset), { path: `${path}.dataset`, seed: DATA_SEED, imageSize: stage.imageSize });
+  // what the DICOM files hold (modalities, transfer syntaxes, frames, pixel spacing), once per load
+  if (ds.dicom) log.info(`${path} dataset ${ds.name}: ${describeDicomSummary(ds.dicom)}`);
+  return ds;
+}
 
 /** Loads a stage's dataset (or reuses `raw`, already loaded at this imageSize) and applies its subset; batches come on first use. */
 export function loadStageData(stage: StageConfig, path: string, withTest: boolean, raw?: ImageDataset): StageData {
