@@ -107,7 +107,7 @@ describe('compressed DICOM transfer syntaxes', () => {
     expect(() => compressed(monoSpec, '1.2.840.10008.1.2.4.51', [sof1], '/x/ext.dcm'))
       .to.throw(DataFormatError)
       .with.property('message')
-      .that.matches(/^\/x\/ext\.dcm: cannot decode the image: 12-bit JPEG \(Process 4\) is not decoded.*\(transfer syntax 1\.2\.840\.10008\.1\.2\.4\.51 \(JPEG Extended \(Process 2 & 4\)\)\)/);
+      .that.matches(/^\/x\/ext\.dcm: cannot decode the image: 12-bit JPEG \(Process 4\) is not decoded.*\(transfer syntax 1\.2\.840\.10008\.1\.2\.4\.51 \(JPEG Extended \(Process 2 & 4\)\)\)$/);
   });
 
   it('RLE lossless (.5): 8-bit, 16-bit signed rescaled MONOCHROME1 and RGB; decoder and encoder agree with PS3.5 G', () => {

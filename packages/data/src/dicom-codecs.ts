@@ -16,7 +16,15 @@ export interface CodecFrame {
 }
 
 /** A codec failure; dicom.ts adds the file and transfer syntax. */
-export class CodecError extends Error {}
+export class CodecError extends Error {
+  /** `false` when the data is not at fault (a codec that does not load, a variant no codec reads). */
+  constructor(
+    message: string,
+    readonly dataMayBeDamaged = true,
+  ) {
+    super(message);
+  }
+}
 
 interface FrameInfo {
   width: number;
@@ -94,7 +102,7 @@ function wasmModule(kind: keyof typeof WASM): EmscriptenModule {
     try {
       mod = loadEmscriptenSync(require.resolve(`${w.pkg}/${w.js}`), require.resolve(`${w.pkg}/${w.wasm}`));
     } catch (err) {
-      throw new CodecError(`could not load ${w.pkg} (${err instanceof Error ? err.message : String(err)}); reinstall with \`npm ci\``);
+      throw new CodecError(`could not load ${w.pkg} (${err instanceof Error ? err.message : String(err)}); reinstall with \`npm ci\``, false);
     }
     modules.set(kind, mod);
   }
@@ -183,7 +191,7 @@ export function decodeFrame(codec: Exclude<PixelCodec, 'native' | 'encapsulated-
   if (codec === 'jpeg') {
     const precision = jpegPrecision(bytes);
     if (precision !== undefined && precision !== 8) {
-      throw new CodecError(`${precision}-bit JPEG (Process 4) is not decoded: ${WASM.jpeg.pkg} reads 8-bit JPEG only; convert the file with e.g. \`gdcmconv --raw\``);
+      throw new CodecError(`${precision}-bit JPEG (Process 4) is not decoded: ${WASM.jpeg.pkg} reads 8-bit JPEG only; convert the file with e.g. \`gdcmconv --raw\``, false);
     }
   }
   return runEmbind(codec, bytes);

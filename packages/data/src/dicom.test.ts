@@ -73,6 +73,12 @@ describe('DICOM decoding', () => {
     expect(() => decodeDicom(px(full.subarray(0, full.length - 8)), 't.dcm')).to.throw(/t\.dcm: .*(truncated|corrupt)/);
   });
 
+  it('names the file and the value of a Number of Frames that is not a whole number', () => {
+    const bad = px(encodeDicom({ rows: 2, cols: 2, pixels: [0, 1, 2, 3], frames: '2x' as unknown as number }));
+    expect(() => decodeDicom(bad, 'nf.dcm')).to.throw(DataFormatError, /nf\.dcm: Number of Frames \(0028,0008\) is "2x", not a whole number/);
+    expect(() => readDicomHeader(bad, 'nf.dcm')).to.throw(DataFormatError, /nf\.dcm: Number of Frames/);
+  });
+
   it('rejects a file without the DICM marker', () => {
     expect(() => decodeDicom(new Uint8Array(200), 'z.dcm')).to.throw(/z\.dcm: not a readable DICOM Part-10 file/);
   });

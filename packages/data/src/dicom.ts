@@ -97,7 +97,16 @@ function float(ds: dicomParser.DataSet, frame: number, sequence: string, tag: st
   return v !== undefined && Number.isFinite(v) ? v : undefined;
 }
 
-function headerOf(ds: dicomParser.DataSet, uid: string): DicomHeader {
+/** Number of Frames (0028,0008): 1 when absent; a value that is not a whole number ≥ 1 is an error naming the file. */
+function frameCount(ds: dicomParser.DataSet, file: string): number {
+  const raw = ds.string('x00280008');
+  if (raw === undefined || raw.trim() === '') return 1;
+  const n = Number(raw.trim());
+  if (!Number.isInteger(n) || n < 0) throw new DataFormatError(file, `Number of Frames (0028,0008) is "${raw.trim()}", not a whole number; fix the header or remove the file`);
+  return Math.max(1, n);
+}
+
+function headerOf(ds: dicomParser.DataSet, uid: string, file: string): DicomHeader {
   const spacing = (
   [
     ['Pixel Spacing', 'x00280030'],
@@ -109,7 +118,7 @@ function headerOf(ds: dicomParser.DataSet, uid: string): DicomHeader {
   const modality = ds.string('x00080060')?.trim();
   return {
     transferSyntax: uid,
-    frames: Math.max(1, ds.intString('x00280008') ?? 1),
+    frames: frameCount(ds, file),
     rows: ds.uint16('x00280010') ?? 0,
     cols: ds.uint16('x00280011') ?? 0,
     samplesPerPixel: ds.uint16('x00280002') ?? 1,
@@ -122,7 +131,7 @@ function headerOf(ds: dicomParser.DataSet, uid: string): DicomHeader {
 /** Reads the header (transfer syntax, size, frames, modality, photometric interpretation, pixel spacing) without decoding pixels. */
 export function readDicomHeader(bytes: Uint8Array, file: string): DicomHeader {
   const { ds, syntax } = parse(bytes, file, true);
-  return headerOf(ds, syntax.uid);
+  return headerOf(ds, syntax.uid, file);
 }
 
 /** The 0-based frames `opts` selects from a file of `count` frames; an index out of range is an error naming the file. */
@@ -173,7 +182,7 @@ function palette(ds: dicomParser.DataSet, file: string): PixelModule['palette'] 
 }
 
 function pixelModule(ds: dicomParser.DataSet, file: string, label: string): PixelModule {
-  const h = headerOf(ds, '');
+  const h = headerOf(ds, '', file);
   const bitsAllocated = ds.uint16('x00280100') ?? 16;
   const mod: PixelModule = {
     rows: h.rows,
@@ -246,7 +255,7 @@ export function decodeDicomFrames(bytes: Uint8Array, file: string, opts: DicomOp
     throw new DataFormatError(file, 'no pixel data (7FE0,0010): the file holds no image (a report, structured report or presentation state?); remove it from the dataset folder');
   }
   const mod = pixelModule(ds, file, label);
-  const count = Math.max(1, ds.intString('x00280008') ?? 1);
+  const count = frameCount(ds, file);
   return selectFrames(count, opts, file).map((index) => {
     const where = count > 1 ? `frame ${index} of ${count}` : 'the image';
     let samples: FrameSamples;
@@ -254,7 +263,7 @@ export function decodeDicomFrames(bytes: Uint8Array, file: string, opts: DicomOp
       samples = frameSamples(ds, mod, syntax, index, count);
     } catch (err) {
       if (err instanceof FrameError) throw new DataFormatError(file, `${err.message} (${label})`);
-      if (err instanceof CodecError) throw new DataFormatError(file, `cannot decode ${where}: ${err.message} (${label}); the file may be truncated or corrupt`);
+      if (err instanceof CodecError) throw new DataFormatError(file, `cannot decode ${where}: ${err.message} (${label})${err.dataMayBeDamaged ? '; the file may be truncated or corrupt' : ''}`);
       throw err;
     }
     const rescale = { slope: float(ds, index, 'x00289145', 'x00281053') ?? 1, intercept: float(ds, index, 'x00289145', 'x00281052') ?? 0 };
