@@ -3,7 +3,7 @@
 import { metrics } from '@medtransfer/core';
 import type { TrialResult } from '@medtransfer/core';
 import { groupStats, speedupTable } from './comparisons';
-import { FIGURE_HEIGHT, FIGURE_WIDTH, OKABE_ITO, figureConfig } from './figure-style';
+import { FIGURE_HEIGHT, FIGURE_WIDTH, figureConfig, seriesColours } from './figure-style';
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from './figures';
 import { checkMetricOptions, metricLabel, metricTitle, thresholdText, type CurveMetric } from './metric';
 import { mean, tInterval } from './stats/describe';
@@ -17,7 +17,7 @@ function initColor(inits: readonly string[], title = 'init'): Record<string, unk
     type: 'nominal',
     title,
     sort: inits,
-    scale: { domain: inits, range: inits.map((_, i) => OKABE_ITO[i % OKABE_ITO.length]) },
+    scale: { domain: inits, range: seriesColours(inits.length) },
     legend: { orient: 'right', symbolOpacity: 1 },
   };
 }
@@ -198,7 +198,7 @@ export function speedupSpec(results: readonly TrialResult[], opts: SpeedupFigure
     field: 'backbone',
     type: 'nominal',
     title: 'backbone',
-    scale: { domain: backbones, range: backbones.map((_, i) => OKABE_ITO[i % OKABE_ITO.length]) },
+    scale: { domain: backbones, range: seriesColours(backbones.length) },
     legend: { orient: 'right', symbolOpacity: 1 },
   };
   const fractions = [...new Set(rows.map((r) => r.fraction as number))].sort((a, b) => a - b);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OKABE_ITO } from './figure-style';
+import { OKABE_ITO, TABLEAU_20, seriesColours } from './figure-style';
 import { curveBands, learningCurveSpec, type VegaLiteSpec } from './figures';
 import { renderSvg } from './render';
 import { fixtureResults, makeResult } from './test-fixtures';
@@ -51,5 +51,14 @@ describe('analysis/figures: learning curves', () => {
 
   it('refuses empty results with a message instead of drawing an empty plot', () => {
     expect(() => learningCurveSpec([], { metric: 'auc' })).to.throw(/no trial results/);
+  });
+});
+
+describe('series colours', () => {
+  it('Okabe–Ito up to 8 series, then Tableau 20: no two series alike up to 20', () => {
+    expect(seriesColours(3)).to.deep.equal(OKABE_ITO.slice(0, 3));
+    expect(seriesColours(8)).to.deep.equal([...OKABE_ITO]);
+    for (const n of [9, 11, 20]) expect(new Set(seriesColours(n)).size, String(n)).to.equal(n);
+    expect(seriesColours(11)).to.deep.equal(TABLEAU_20.slice(0, 11));
   });
 });

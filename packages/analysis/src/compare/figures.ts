@@ -2,7 +2,7 @@
 // latency, log scale) with the Pareto front as a step line, and the same for the steps and seconds
 // to the convergence threshold (lower is better on both axes).
 import { MedtransferError, metrics } from '@medtransfer/core';
-import { FIGURE_HEIGHT, FIGURE_WIDTH, OKABE_ITO, figureConfig } from '../figure-style';
+import { FIGURE_HEIGHT, FIGURE_WIDTH, figureConfig, seriesColours } from '../figure-style';
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from '../figures';
 import { metricLabel, thresholdText, type CurveMetric } from '../metric';
 import { compareInits } from '../tables';
@@ -44,7 +44,7 @@ function encodings(rows: readonly CompareRow[]) {
   const backbones = [...new Set(rows.map((r) => r.label))].sort(cbrFirst);
   const inits = [...new Set(rows.map((r) => r.init))].sort(compareInits);
   return {
-    color: { field: 'backbone', type: 'nominal', title: 'backbone', sort: backbones, scale: { domain: backbones, range: backbones.map((_, i) => OKABE_ITO[i % OKABE_ITO.length]) } },
+    color: { field: 'backbone', type: 'nominal', title: 'backbone', sort: backbones, scale: { domain: backbones, range: seriesColours(backbones.length) } },
     shape: { field: 'init', type: 'nominal', title: 'init', sort: inits, scale: { domain: inits, range: inits.map((_, i) => SHAPES[i % SHAPES.length]) } },
   };
 }

@@ -3,14 +3,14 @@
 // transfused layer groups k (weight transfusion, Fig. 6 style).
 import { MedtransferError } from '@medtransfer/core';
 import type { SpeedupRow } from '../comparisons';
-import { FIGURE_HEIGHT, FIGURE_WIDTH, OKABE_ITO, figureConfig } from '../figure-style';
+import { FIGURE_HEIGHT, FIGURE_WIDTH, figureConfig, seriesColours } from '../figure-style';
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from '../figures';
 import { thresholdText, type CurveMetric } from '../metric';
 import { compareInits } from '../tables';
 import type { TransfusionPoint } from './tables';
 
 function palette(domain: readonly string[]) {
-  return { domain, range: domain.map((_, i) => OKABE_ITO[i % OKABE_ITO.length]) };
+  return { domain, range: seriesColours(domain.length) };
 }
 
 /** Speed-up (scratch steps ÷ init steps) per backbone, colour = init, bootstrap CI bars, hollow = censored. */
