@@ -13,10 +13,13 @@ export const TABLEAU_20: readonly string[] = [
   '#E15759', '#FF9D9A', '#79706E', '#BAB0AC', '#D37295', '#FABFD2', '#B07AA1', '#D4A6C8', '#9D7660', '#D7B5A6',
 ];
 
-/** One colour per series: Okabe–Ito up to 8 series, Tableau 20 up to 20, then repeating — never two series alike below 21. */
+/**
+ * One colour per series: Okabe–Ito up to 8 series, else Tableau 20 with its 10 strong hues first
+ * and their light pairs after (neighbours in the legend differ in hue) — no two series alike below 21.
+ */
 export function seriesColours(n: number): string[] {
-  const palette = n <= OKABE_ITO.length ? OKABE_ITO : TABLEAU_20;
-  return Array.from({ length: n }, (_, i) => palette[i % palette.length]);
+  if (n <= OKABE_ITO.length) return OKABE_ITO.slice(0, n);
+  return Array.from({ length: n }, (_, i) => TABLEAU_20[((i % 20) * 2) % 20 + Math.floor((i % 20) / 10)]);
 }
 
 /** Dash patterns by init rank: scratch solid, pretrained dashed, then other inits. */

@@ -55,10 +55,11 @@ describe('analysis/figures: learning curves', () => {
 });
 
 describe('series colours', () => {
-  it('Okabe–Ito up to 8 series, then Tableau 20: no two series alike up to 20', () => {
+  it('Okabe–Ito up to 8 series, then Tableau 20 strong hues first: no two series alike up to 20', () => {
     expect(seriesColours(3)).to.deep.equal(OKABE_ITO.slice(0, 3));
     expect(seriesColours(8)).to.deep.equal([...OKABE_ITO]);
     for (const n of [9, 11, 20]) expect(new Set(seriesColours(n)).size, String(n)).to.equal(n);
-    expect(seriesColours(11)).to.deep.equal(TABLEAU_20.slice(0, 11));
+    // the 10 strong hues first, then the light ones
+    expect(seriesColours(11)).to.deep.equal([...TABLEAU_20.filter((_, i) => i % 2 === 0), TABLEAU_20[1]]);
   });
 });
