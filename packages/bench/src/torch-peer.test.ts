@@ -58,19 +58,58 @@ describe('parsePeerOutput', () => {
 
 describe('torch peer script (needs /usr/bin/python3 with torch)', function () {
   this.timeout(60_000);
-  it('defines CBR-Tiny with the same FLOPs as the zoo model', async function () {
+  let torchReason: string | undefined;
+  before(function () {
     const probe = probeTorch('/usr/bin/python3', 1);
-    if (!('info' in probe)) {
-      console.log(`      skipped: ${probe.reason}`);
-      this.skip();
-    }
-    const r = spawnSync('/usr/bin/python3', [PEER_SCRIPT, '--net', 'cbr-tiny', '--size', '16', '--batch', '2', '--time', '0.01', '--warmup', '0', '--threads', '1', '--layouts', 'nchw'], { encoding: 'utf8' });
-    expect(r.status, r.stderr).to.equal(0);
-    const peer = parsePeerOutput(r.stdout);
-    await tf.setBackend('cpu');
-    const m = createModel({ name: 'cbr-tiny', params: {} }, { inputShape: [16, 16, 3], numClasses: 2, seed: 0 });
-    expect(peer.flopsForward).to.equal(countFlops(m.model).forward);
-    expect(peer.layouts.nchw?.train.samples).to.be.at.least(3);
-    m.dispose();
+    torchReason = 'info' in probe ? undefined : probe.reason;
   });
+  beforeEach(function () {
+    if (torchReason === undefined) return;
+    console.log(`      skipped: ${torchReason}`);
+    this.skip();
+  });
+
+  /** Runs the peer on `net` at `size` px (batch 2, a few steps, NCHW only), as the bench does when `expectFlops` is given. */
+  function peerRun(net: string, size: number, expectFlops?: number) {
+    const args = [PEER_SCRIPT, '--net', net, '--size', String(size), '--batch', '2', '--time', '0.01', '--warmup', '0', '--threads', '1', '--layouts', 'nchw'];
+    if (expectFlops !== undefined) args.push('--expect-flops', String(expectFlops));
+    const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: peerEnv() });
+    expect(r.status, r.stderr).to.equal(0);
+    return parsePeerOutput(r.stdout);
+  }
+
+  /** Forward FLOPs per image of the zoo's `name` with `params` at `size` px. */
+  async function zooFlops(name: string, params: Record<string, unknown>, size: number): Promise<number> {
+    await tf.setBackend('cpu');
+    const m = createModel({ name, params }, { inputShape: [size, size, 3], numClasses: 2, seed: 0 });
+    try {
+      return countFlops(m.model).forward;
+    } finally {
+      m.dispose();
+    }
+  }
+
+  it('defines CBR-Tiny with the same FLOPs as the zoo model', async function () {
+    const peer = peerRun('cbr-tiny', 16);
+    expect(peer.flopsForward).to.equal(await zooFlops('cbr-tiny', {}, 16));
+    expect(peer.layouts.nchw?.train.samples).to.be.at.least(3);
+  });
+
+  // The peer picks, among its variants, the one whose count matches ours: exactly the zoo's net.
+  const cases: { net: string; params: Record<string, unknown>; size: number; variant: string }[] = [
+    { net: 'mobilenet-v1', params: { alpha: 0.5 }, size: 64, variant: 'alpha-0.5-imagenet' },
+    { net: 'mobilenet-v1', params: { alpha: 0.25, stem: 'small' }, size: 32, variant: 'alpha-0.25-small' },
+    { net: 'inception-v3', params: {}, size: 75, variant: 'keras' },
+    { net: 'resnet50', params: {}, size: 64, variant: 'keras' },
+  ];
+  for (const c of cases) {
+    it(`defines ${c.net} ${JSON.stringify(c.params)} at ${c.size} px (variant ${c.variant}) with the zoo's FLOPs`, async function () {
+      this.timeout(30_000);
+      const ours = await zooFlops(c.net, c.params, c.size);
+      const peer = peerRun(c.net, c.size, ours);
+      expect(peer.variant).to.equal(c.variant);
+      expect(peer.flopsForward).to.equal(ours);
+      expect(peer.layouts.nchw?.train.samples).to.be.at.least(3);
+    });
+  }
 });
