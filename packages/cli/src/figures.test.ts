@@ -1,5 +1,6 @@
-// `medtransfer figures transfusion` on the committed reference results (results/reference/):
-// every output is written and the numbers in transfusion.md are those of the stored summaries.
+// `medtransfer figures transfusion` and `figures compare` on the committed reference results
+// (results/reference/): every output is written, the numbers in transfusion.md are those of the
+// stored summaries, and the committed compare.md is what figures compare writes from the store.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../../..');
-const reference = join(root, 'results/reference');
+const reference = join(root, 'results/reference/transfusion-breastmnist');
 
 interface Summary {
   backbone: string;
@@ -17,14 +18,12 @@ interface Summary {
   test: { auc: number; acc: number };
 }
 
-/** Every trial summary.json under the reference experiment folders. */
+/** Every trial summary.json of the reference experiment. */
 function summaries(): Summary[] {
   const out: Summary[] = [];
-  for (const exp of readdirSync(reference, { withFileTypes: true }).filter((e) => e.isDirectory())) {
-    for (const trial of readdirSync(join(reference, exp.name), { withFileTypes: true }).filter((e) => e.isDirectory())) {
-      const file = join(reference, exp.name, trial.name, 'summary.json');
-      if (existsSync(file)) out.push(JSON.parse(readFileSync(file, 'utf8')) as Summary);
-    }
+  for (const trial of readdirSync(reference, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    const file = join(reference, trial.name, 'summary.json');
+    if (existsSync(file)) out.push(JSON.parse(readFileSync(file, 'utf8')) as Summary);
   }
   return out;
 }
@@ -84,12 +83,40 @@ describe('cli: figures transfusion on the reference results', function () {
       this.skip();
     }
     const copy = join(out, 'copied', 'results');
-    cpSync(reference, copy, { recursive: true });
+    cpSync(reference, join(copy, 'transfusion-breastmnist'), { recursive: true });
     const r = spawnSync(process.execPath, [join(root, 'packages/cli/bin/medtransfer'), 'status', 'experiments/transfusion/reference-breastmnist.yaml', '--results', copy], {
       cwd: root,
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('12 trial(s): 12 done, 0 running, 0 failed, 0 pending');
+  });
+});
+
+describe('cli: figures compare on the reference results', function () {
+  this.timeout(120_000);
+  const experiment = 'experiments/cbr-vs-imagenet-reference.yaml';
+  const committed = join(root, 'results/reference/cbr-vs-imagenet-reference/figures-compare');
+  let out: string;
+  before(function () {
+    if (!existsSync(committed)) {
+      console.log(`    (skipped: ${committed} is missing)`);
+      this.skip();
+    }
+    out = mkdtempSync(join(tmpdir(), 'mt-compare-ref-'));
+  });
+  after(() => out && rmSync(out, { recursive: true, force: true }));
+
+  it('writes the committed report again from the stored trials and throughput records', () => {
+    const r = spawnSync(process.execPath, [join(root, 'packages/cli/bin/medtransfer'), 'figures', 'compare', experiment, '--results', 'results/reference', '--out', out, '--no-png'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('34 finished trial(s), 17 row(s)');
+    expect(readFileSync(join(out, 'compare.md'), 'utf8')).to.equal(readFileSync(join(committed, 'compare.md'), 'utf8'));
+    for (const f of ['pareto-breastmnist-flops.vl.json', 'convergence-breastmnist-latency.vl.json']) {
+      expect(readFileSync(join(out, f), 'utf8'), f).to.equal(readFileSync(join(committed, f), 'utf8'));
+    }
   });
 });
