@@ -1,24 +1,12 @@
 // `medtransfer data get` against a loopback server started here (never the internet).
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { runCliAsync } from './test-cli';
 
-const root = resolve(__dirname, '../../..');
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, 'packages/cli/bin/medtransfer'), ...args], { cwd: root, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('medtransfer data get', function () {
   this.timeout(60_000);
@@ -31,14 +19,14 @@ describe('medtransfer data get', function () {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const bad = await runCli(['data', 'get', 'retinamnist', '--size', '64', '--cache', cache], { MEDTRANSFER_MEDMNIST_URL: base });
+      const bad = await runCliAsync(['data', 'get', 'retinamnist', '--size', '64', '--cache', cache], { MEDTRANSFER_MEDMNIST_URL: base });
       expect(bad.code).to.equal(2);
       expect(bad.stderr).to.contain('retinamnist_64.npz').and.contain('publishes afda852cc34dcda56f86ad2b2457dbcc').and.contain('quarantine');
       expect(readdirSync(join(cache, 'medmnist'))).to.deep.equal(['quarantine']);
     } finally {
       await new Promise((r) => server.close(r));
     }
-    const down = await runCli(['data', 'get', 'retinamnist'], { MEDTRANSFER_MEDMNIST_URL: base, MEDTRANSFER_CACHE: cache });
+    const down = await runCliAsync(['data', 'get', 'retinamnist'], { MEDTRANSFER_MEDMNIST_URL: base, MEDTRANSFER_CACHE: cache });
     expect(down.code).to.equal(2);
     expect(down.stderr).to.contain('no network').and.contain(`place it at ${join(cache, 'medmnist', 'retinamnist.npz')}`);
   });

@@ -1,25 +1,13 @@
 // `medtransfer weights get|list` as a user runs them, against a loopback server started here (never
 // the internet). Downloads of valid files and their checks are tested in the runner (weights-cache.test.ts).
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { runCliAsync } from './test-cli';
 
-const root = resolve(__dirname, '../../..');
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, 'packages/cli/bin/medtransfer'), ...args], { cwd: root, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('medtransfer weights get|list', function () {
   // Three CLI processes, each compiling the project with ts-node: slow on a busy machine.
@@ -37,7 +25,7 @@ describe('medtransfer weights get|list', function () {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const bad = await runCli(['weights', 'get', 'mobilenet-0.25-128-notop', '--dir', cache, '--base-url', `${base}/mirror`], {});
+      const bad = await runCliAsync(['weights', 'get', 'mobilenet-0.25-128-notop', '--dir', cache, '--base-url', `${base}/mirror`], {});
       expect(bad.code).to.equal(2);
       expect(requests).to.deep.equal(['/mirror/mobilenet/mobilenet_2_5_128_tf_no_top.h5']);
       expect(bad.stderr).to.contain(`${join(cache, 'mobilenet_2_5_128_tf_no_top.h5')} is not the Keras Applications file mobilenet-0.25-128-notop: not an HDF5 file`);
@@ -46,10 +34,10 @@ describe('medtransfer weights get|list', function () {
     } finally {
       await new Promise((r) => server.close(r));
     }
-    const typo = await runCli(['weights', 'get', 'resnet50-notop', 'inceptionv3-notop'], { MEDTRANSFER_WEIGHTS_DIR: cache });
+    const typo = await runCliAsync(['weights', 'get', 'resnet50-notop', 'inceptionv3-notop'], { MEDTRANSFER_WEIGHTS_DIR: cache });
     expect(typo.code).to.equal(2);
     expect(typo.stderr).to.contain('unknown Keras Applications weight file "inceptionv3-notop"; did you mean "inception-v3-notop"');
-    const list = await runCli(['weights', 'list'], { MEDTRANSFER_WEIGHTS_DIR: cache });
+    const list = await runCliAsync(['weights', 'list'], { MEDTRANSFER_WEIGHTS_DIR: cache });
     expect(list.code).to.equal(0);
     expect(list.stdout).to.contain(`cache ${cache} (0 of 36 present)`);
     expect(list.stdout).to.match(/inception-v3-notop +inception-v3 +no +83\.8 MiB +published +-/);

@@ -7,14 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigIssuesError, setLogSink } from '@medtransfer/core';
 import { selectBackend } from '@medtransfer/engine';
-import { createModel, kerasLayers, writeKerasH5 } from '@medtransfer/zoo';
 import { createContext } from './context';
 import { executeTask } from './execute';
 import { loadPlan } from './experiment';
 import { checkPlanInputs } from './inputs';
 import { finishedResult } from './store';
 import { listTasks } from './tasks';
-import { configIssues, planText } from './test-fixtures';
+import { configIssues, planText, writeMobilenetH5 } from './test-fixtures';
 
 const experiment = (backbones: string, init = '[pretrained]') => `
 name: imagenet-test
@@ -32,17 +31,6 @@ sweep:
 // The small stem (conv1 stride 1) takes 16-px images; its weights have the shapes of the ImageNet stem's.
 const mobilenet = (weights: string) => `[{ name: mobilenet-v1, params: { alpha: 0.25, stem: small, weights: ${weights} } }]`;
 const FILE = 'mobilenet_2_5_224_tf_no_top.h5';
-
-/** Our mobilenet-v1 as a Keras no-top .h5 (3 channels), standing in for Keras' file. */
-async function writeMobilenetH5(file: string, alpha: number): Promise<void> {
-  const m = createModel({ name: 'mobilenet-v1', params: { alpha } }, { inputShape: [32, 32, 3], numClasses: 1000, seed: 7 });
-  try {
-    const head = new Set(m.headLayers);
-    await writeKerasH5(file, kerasLayers(m).filter((l) => !head.has(l.name)));
-  } finally {
-    m.dispose();
-  }
-}
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -100,7 +88,7 @@ describe('ImageNet weights named in an experiment (weights: imagenet)', function
 
   it('checks a cached file on first use, trains from it, and keys the trial as the same file named with kind keras-h5', async () => {
     const file = join(cache, FILE);
-    await writeMobilenetH5(file, 0.25);
+    await writeMobilenetH5(file, 0.25, 7);
     const p = planText(experiment(mobilenet('imagenet')), 'w.yaml');
     expect(p.trials[0].weights).to.deep.equal({ kind: 'keras-h5', path: file, kerasApplications: { name: 'mobilenet-0.25-224-notop', dir: cache } });
     expect(checkPlanInputs(p)).to.deep.equal([]);
@@ -125,7 +113,7 @@ describe('ImageNet weights named in an experiment (weights: imagenet)', function
   });
 
   it('refuses a cached file whose layers do not fit before training: quarantined, error at the field', async () => {
-    await writeMobilenetH5(join(cache, FILE), 0.5);
+    await writeMobilenetH5(join(cache, FILE), 0.5, 7);
     const p = planText(experiment(mobilenet('imagenet')), 'w.yaml');
     const err = await rejection(createContext(p, join(dir, 'results'), 'cpu'));
     expect(err).to.be.instanceOf(ConfigIssuesError);

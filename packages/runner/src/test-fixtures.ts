@@ -1,6 +1,8 @@
 // Experiment files and plan helpers shared by the runner's tests (not a test file itself).
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { ConfigIssuesError, parseExperimentYaml } from '@medtransfer/core';
+import { createModel, kerasLayers, writeKerasH5 } from '@medtransfer/zoo';
 import { Plan, planExperiment } from './plan';
 
 /** Plans experiment-file text as if read from `file`. */
@@ -37,4 +39,16 @@ sweep:
   backbone: [cbr-tiny]
   init: [scratch, pretrained]
 `;
+}
+
+/** Our mobilenet-v1 of width `alpha` as a Keras-layout no-top .h5 (3 channels, no classifier), standing in for Keras' file; returns its bytes. */
+export async function writeMobilenetH5(file: string, alpha: number, seed = 3): Promise<Buffer> {
+  const m = createModel({ name: 'mobilenet-v1', params: { alpha } }, { inputShape: [32, 32, 3], numClasses: 1000, seed });
+  try {
+    const head = new Set(m.headLayers);
+    await writeKerasH5(file, kerasLayers(m).filter((l) => !head.has(l.name)));
+  } finally {
+    m.dispose();
+  }
+  return readFileSync(file);
 }

@@ -9,23 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DownloadError } from '@medtransfer/data';
 import { selectBackend } from '@medtransfer/engine';
-import { KERAS_APPLICATIONS, type KerasApplicationsFile, createModel, kerasLayers, writeKerasH5 } from '@medtransfer/zoo';
+import { KERAS_APPLICATIONS, type KerasApplicationsFile } from '@medtransfer/zoo';
 import { WeightsFileRefused, fetchWeights, formatWeightsList, listWeights, weightsCacheDir, weightsGetCommand } from './weights-cache';
+import { writeMobilenetH5 } from './test-fixtures';
 
 const NAME = 'mobilenet-0.25-128-notop';
 const PATH = '/mobilenet/mobilenet_2_5_128_tf_no_top.h5';
-
-/** A Keras-layout .h5 of our mobilenet-v1 without its classifier, as Keras' no-top files are. */
-async function writeMobilenetH5(file: string, alpha: number): Promise<Buffer> {
-  const m = createModel({ name: 'mobilenet-v1', params: { alpha } }, { inputShape: [32, 32, 3], numClasses: 1000, seed: 3 });
-  try {
-    const head = new Set(m.headLayers);
-    await writeKerasH5(file, kerasLayers(m).filter((l) => !head.has(l.name)));
-  } finally {
-    m.dispose();
-  }
-  return readFileSync(file);
-}
 
 type Mode = 'good' | 'drop-always';
 
