@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { MedtransferError, backendNames, setLogSink, setProgressSink, unknownNameMessage } from '@medtransfer/core';
 import { MEDMNIST_FLAGS, MEDMNIST_SIZES, editorJsonSchema, fetchMedmnist, formatPlan, formatTimeSplit, loadPlan, planReport, reportExperimentFile, runExperimentFile } from '@medtransfer/runner';
 import {
+  COST_DIR,
   experimentStatus,
   exportRowsFor,
   exportTrialsFor,
@@ -210,7 +211,10 @@ program
   .requiredOption('--into <dir>', 'result store root to merge into (created if missing)')
   .action((stores: string[], opts: { into: string }) => {
     const r = mergeStores(stores, opts.into);
-    process.stdout.write(`${r.copied.length} stage(s) copied, ${r.identical.length} already there with the same result, into ${opts.into}\n`);
+    // throughput records (<experiment>/cost/<id>) are counted apart from the stages
+    const isCost = (rel: string) => rel.split(/[/\\]/)[1] === COST_DIR;
+    const count = (rels: string[]) => `${rels.filter((x) => !isCost(x)).length} stage(s)${rels.some(isCost) ? ` and ${rels.filter(isCost).length} throughput record(s)` : ''}`;
+    process.stdout.write(`${count(r.copied)} copied, ${count(r.identical)} already there with the same result, into ${opts.into}\n`);
     for (const rel of r.copied) process.stdout.write(`  + ${rel}\n`);
     for (const d of r.damaged) process.stderr.write(`medtransfer: not merged, damaged: ${d}\n`);
   });

@@ -71,7 +71,7 @@ describe('store and scale-out commands', function () {
 
     const m = cli(['merge', results, '--into', join(dir, 'merged')]);
     expect(m.status, m.stderr).to.equal(0);
-    expect(m.stdout).to.contain('1 stage(s) copied');
+    expect(m.stdout).to.contain('1 stage(s) and 1 throughput record(s) copied');
     expect(existsSync(join(dir, 'merged', 'scale', 'cbr-tiny_scratch_seed1', 'summary.json'))).to.equal(true);
   });
 
