@@ -3,6 +3,10 @@
 # intrinsics, baseline x86-64 on x86). Anything else stops the build with a message.
 {
   "variables": {
+    # oneDNN: 1 when scripts/build.js found it (scripts/find-dnnl.js) and passed it on;
+    # MEDTRANSFER_DNNL_OMP=1 when it runs on OpenMP. A plain node-gyp rebuild builds without.
+    "medtransfer_dnnl%": "<!(node -p \"process.env.MEDTRANSFER_DNNL_FOUND === '1' ? 1 : 0\")",
+    "medtransfer_dnnl_omp%": "<!(node -p \"process.env.MEDTRANSFER_DNNL_OMP === '1' ? 1 : 0\")",
     "medtransfer_isa%": "<!(node -p \"const v = process.env.MEDTRANSFER_NATIVE_ISA || 'native'; if (v !== 'native' && v !== 'generic') { console.error('MEDTRANSFER_NATIVE_ISA must be native or generic (or unset), not ' + JSON.stringify(v)); process.exit(1); } v\")"
   },
   "targets": [
@@ -43,6 +47,16 @@
         ["medtransfer_isa=='native' and target_arch=='arm64'", {
           "cflags_cc": ["-mcpu=native"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mcpu=native"] }
+        }],
+        # oneDNN's convolutions, ours the fallback (csrc/dnnl-conv.h).
+        ["medtransfer_dnnl==1", {
+          "sources": ["csrc/dnnl-conv.cc"],
+          "defines": ["MEDTRANSFER_DNNL=1"],
+          "libraries": ["-ldnnl"]
+        }],
+        ["medtransfer_dnnl==1 and medtransfer_dnnl_omp==1", {
+          "defines": ["MEDTRANSFER_DNNL_OMP=1"],
+          "libraries": ["-lgomp"]
         }],
         # Generic: the portable C++ path (csrc/isa.h) for the oldest CPU of the architecture.
         ["medtransfer_isa=='generic'", {

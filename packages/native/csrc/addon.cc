@@ -14,6 +14,7 @@
 #include "batchnorm.h"
 #include "conv.h"
 #include "depthwise.h"
+#include "dnnl-conv.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "optim.h"
@@ -93,7 +94,8 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   const float* bias = floats(a, 4, true);
   const int act = integer(a, 5);
   if (!a.ok) return nullptr;
-  mt::conv2d(g, x, w, bias, static_cast<mt::Activation>(act), y);
+  const auto activation = static_cast<mt::Activation>(act);
+  if (!mt::dnnlConv2d(g, x, w, bias, activation, y)) mt::conv2d(g, x, w, bias, activation, y);
   return nullptr;
 }
 
@@ -105,7 +107,7 @@ napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
   const float *dy = floats(a, 1), *w = floats(a, 2);
   float* dx = floats(a, 3);
   if (!a.ok) return nullptr;
-  mt::conv2dBackpropInput(g, dy, w, dx);
+  if (!mt::dnnlConv2dBackpropInput(g, dy, w, dx)) mt::conv2dBackpropInput(g, dy, w, dx);
   return nullptr;
 }
 
@@ -117,7 +119,7 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   const float *x = floats(a, 1), *dy = floats(a, 2);
   float* dw = floats(a, 3);
   if (!a.ok) return nullptr;
-  mt::conv2dBackpropFilter(g, x, dy, dw);
+  if (!mt::dnnlConv2dBackpropFilter(g, x, dy, dw)) mt::conv2dBackpropFilter(g, x, dy, dw);
   return nullptr;
 }
 
@@ -386,7 +388,36 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_create_int32(env, mt::ThreadPool::get().size(), &threads);
   napi_set_named_property(env, obj, "isa", isa);
   napi_set_named_property(env, obj, "threads", threads);
+  const mt::DnnlInfo d = mt::dnnlInfo();
+  napi_value dnnl;
+  if (d.compiled) {
+    napi_value version, enabled;
+    napi_create_object(env, &dnnl);
+    const std::string v = std::to_string(d.major) + "." + std::to_string(d.minor) + "." + std::to_string(d.patch);
+    napi_create_string_utf8(env, v.c_str(), NAPI_AUTO_LENGTH, &version);
+    napi_get_boolean(env, d.enabled, &enabled);
+    napi_set_named_property(env, dnnl, "version", version);
+    napi_set_named_property(env, dnnl, "enabled", enabled);
+  } else {
+    napi_get_null(env, &dnnl);
+  }
+  napi_set_named_property(env, obj, "dnnl", dnnl);
   return obj;
+}
+
+// setDnnl(on): turns the oneDNN convolutions on or off for later calls; returns the old state
+// (always false in a build without oneDNN).
+napi_value SetDnnl(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!getArgs(env, info, a, 1)) return nullptr;
+  bool on = false;
+  if (napi_get_value_bool(env, a.argv[0], &on) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "argument 0 must be a boolean");
+    return nullptr;
+  }
+  napi_value was;
+  napi_get_boolean(env, mt::setDnnlEnabled(on), &was);
+  return was;
 }
 
 // Runs the entry point F and turns a C++ exception escaping it (its own, or one a pool worker
@@ -435,6 +466,7 @@ napi_value Init(napi_env env, napi_value exports) {
       entry("batchNormGrad", guarded<BatchNormGrad>),
       entry("adam", guarded<Adam>),
       entry("info", guarded<Info>),
+      entry("setDnnl", guarded<SetDnnl>),
       entry("_throwInPool", guarded<ThrowInPool>),
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

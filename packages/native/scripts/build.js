@@ -5,6 +5,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- a plain CommonJS script run by npm */
 const fs = require('node:fs');
 const path = require('node:path');
+const { findDnnl } = require('./find-dnnl');
 const { failureReason, runNodeGyp } = require('./node-gyp');
 
 const root = path.join(__dirname, '..');
@@ -16,10 +17,20 @@ if (process.env.MEDTRANSFER_NATIVE === '0' && !strict) {
 }
 const isa = process.env.MEDTRANSFER_NATIVE_ISA || 'native';
 const started = Date.now();
-const r = runNodeGyp(['rebuild'], { cwd: root, stdio: strict ? 'inherit' : 'pipe' });
+const dnnl = findDnnl();
+const env = { ...process.env, MEDTRANSFER_DNNL_FOUND: dnnl.found ? '1' : '0', MEDTRANSFER_DNNL_OMP: dnnl.found && dnnl.omp ? '1' : '0' };
+let r = runNodeGyp(['rebuild'], { cwd: root, env, stdio: strict ? 'inherit' : 'pipe' });
+if (r.status !== 0 && dnnl.found) {
+  // oneDNN is an extra: a build that fails with it is tried again without
+  console.log(`@medtransfer/native: the build with oneDNN ${dnnl.version} failed (${failureReason(r)}); building without it`);
+  dnnl.found = false;
+  dnnl.reason = 'the build with it failed';
+  r = runNodeGyp(['rebuild'], { cwd: root, env: { ...env, MEDTRANSFER_DNNL_FOUND: '0', MEDTRANSFER_DNNL_OMP: '0' }, stdio: strict ? 'inherit' : 'pipe' });
+}
 if (r.status === 0) {
   fs.rmSync(logFile, { force: true });
-  console.log(`@medtransfer/native: compiled the native kernels (${isa}) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const convs = dnnl.found ? `with oneDNN ${dnnl.version} convolutions` : `without oneDNN (${dnnl.reason})`;
+  console.log(`@medtransfer/native: compiled the native kernels (${isa}, ${convs}) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.exit(0);
 }
 const why = failureReason(r);

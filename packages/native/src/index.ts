@@ -43,8 +43,17 @@ export interface NativeKernels {
    * (decoupled: w·factor, 1 = none)], each rounded to float32 as an element-wise version would.
    */
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, w2: Float32Array, m2: Float32Array, v2: Float32Array, params: Float64Array): void;
-  /** Instruction set compiled for (see `NativeIsa`) and worker threads in use. */
-  info(): { isa: NativeIsa; threads: number };
+  /**
+   * Instruction set compiled for (see `NativeIsa`), worker threads in use, and oneDNN: null when
+   * the addon was built without it, else its version and whether the convolutions go through it.
+   */
+  info(): { isa: NativeIsa; threads: number; dnnl: { version: string; enabled: boolean } | null };
+  /**
+   * Sends the convolutions (`conv2d` and both gradients) through oneDNN (true) or our kernels
+   * (false) from the next call on; returns the previous setting (always false without oneDNN).
+   * MEDTRANSFER_DNNL=0 starts a process with it off.
+   */
+  setDnnl(on: boolean): boolean;
   /**
    * TEST ONLY, not a kernel: runs a pool job whose first task on a worker thread throws a C++
    * exception with `message`, which must come back as a JavaScript `Error`
