@@ -398,6 +398,9 @@ napi_value Info(napi_env env, napi_callback_info) {
     napi_get_boolean(env, d.enabled, &enabled);
     napi_set_named_property(env, dnnl, "version", version);
     napi_set_named_property(env, dnnl, "enabled", enabled);
+    napi_value calls;
+    napi_create_double(env, d.calls, &calls);
+    napi_set_named_property(env, dnnl, "calls", calls);
   } else {
     napi_get_null(env, &dnnl);
   }

@@ -48,6 +48,7 @@ struct State {
   dnnl::engine eng{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{eng};
   std::unordered_map<std::string, std::unique_ptr<Entry>> cache;
+  double calls = 0;
   std::mutex mu;  // calls from several threads are serialised: primitives and buffers are shared
   bool enabled = [] {
     const char* env = std::getenv("MEDTRANSFER_DNNL");
@@ -103,8 +104,6 @@ dnnl::convolution_forward::primitive_desc forwardDesc(const State& s, const Dims
 void build(State& s, Entry& e, Dir dir, const ConvGeom& g, bool bias, Activation act) {
   try {
     const Dims d = dimsOf(g);
-    for (long p : {d.padR[0], d.padR[1]})
-      if (p < 0) return;  // a 'valid' window that skips the last rows/columns: ours handles it
     e.src = memory::desc(d.src, dt::f32, tag::nhwc);
     e.dst = memory::desc(d.dst, dt::f32, tag::nhwc);
     e.bias = memory::desc(d.bias, dt::f32, tag::x);
@@ -149,6 +148,7 @@ Entry* entryFor(State& s, std::unique_lock<std::mutex>& lock, Dir dir, const Con
     build(s, *slot, dir, g, bias, act);
   }
   if (!slot->ok) return nullptr;
+  s.calls++;
 #if defined(MEDTRANSFER_DNNL_OMP) && MEDTRANSFER_DNNL_OMP
   omp_set_num_threads(ThreadPool::get().size());
 #endif
@@ -208,7 +208,7 @@ DnnlInfo dnnlInfo() {
   const dnnl_version_t* v = dnnl_version();
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
-  return {true, s.enabled, v->major, v->minor, v->patch};
+  return {true, s.enabled, v->major, v->minor, v->patch, s.calls};
 }
 
 bool setDnnlEnabled(bool on) {

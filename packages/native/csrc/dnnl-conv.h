@@ -13,6 +13,7 @@ struct DnnlInfo {
   bool compiled;  // built against oneDNN
   bool enabled;   // used for the next call (MEDTRANSFER_DNNL=0 or setDnnlEnabled(false) turn it off)
   int major, minor, patch;
+  double calls;   // convolutions oneDNN has run in this process
 };
 
 #if defined(MEDTRANSFER_DNNL) && MEDTRANSFER_DNNL
@@ -26,7 +27,7 @@ bool setDnnlEnabled(bool on);
 inline bool dnnlConv2d(const ConvGeom&, const float*, const float*, const float*, Activation, float*) { return false; }
 inline bool dnnlConv2dBackpropInput(const ConvGeom&, const float*, const float*, float*) { return false; }
 inline bool dnnlConv2dBackpropFilter(const ConvGeom&, const float*, const float*, float*) { return false; }
-inline DnnlInfo dnnlInfo() { return {false, false, 0, 0, 0}; }
+inline DnnlInfo dnnlInfo() { return {false, false, 0, 0, 0, 0}; }
 inline bool setDnnlEnabled(bool) { return false; }
 #endif
 

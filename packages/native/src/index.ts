@@ -45,9 +45,10 @@ export interface NativeKernels {
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, w2: Float32Array, m2: Float32Array, v2: Float32Array, params: Float64Array): void;
   /**
    * Instruction set compiled for (see `NativeIsa`), worker threads in use, and oneDNN: null when
-   * the addon was built without it, else its version and whether the convolutions go through it.
+   * the addon was built without it, else its version, whether the convolutions go through it,
+   * and how many convolutions it has run in this process (geometries it refuses run ours).
    */
-  info(): { isa: NativeIsa; threads: number; dnnl: { version: string; enabled: boolean } | null };
+  info(): { isa: NativeIsa; threads: number; dnnl: { version: string; enabled: boolean; calls: number } | null };
   /**
    * Sends the convolutions (`conv2d` and both gradients) through oneDNN (true) or our kernels
    * (false) from the next call on; returns the previous setting (always false without oneDNN).
@@ -121,6 +122,10 @@ function tryLoad(): NativeLoad {
       reason: `the addon is not compiled${hint}; build it with "npm run build -w @medtransfer/native" (needs a C++17 compiler, make and python3)`,
     };
   }
+  // A oneDNN built on OpenMP reads this when the addon loads it. Passive: its threads sleep
+  // between convolutions instead of spinning against the pool's threads running the next kernel
+  // (measured faster on 2 cores; docs/performance.md). A value the user set is kept.
+  process.env.OMP_WAIT_POLICY ??= 'passive';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const kernels = require(nativeAddonPath) as NativeKernels;

@@ -88,7 +88,8 @@ export function nativeStatus(): NativeStatus {
   const load = loadNative();
   if (!load.kernels) return { available: false, reason: load.reason, describe: 'unavailable' };
   const info = load.kernels.info();
-  return { available: true, reason: null, describe: `${info.isa}, ${info.threads} thread${info.threads === 1 ? '' : 's'}` };
+  const dnnl = info.dnnl?.enabled ? `, oneDNN ${info.dnnl.version} convolutions` : '';
+  return { available: true, reason: null, describe: `${info.isa}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${dnnl}` };
 }
 
 function wrap(body: NativeBody, native: NativeKernels, replaced: tf.KernelFunc): tf.KernelFunc {
