@@ -62,6 +62,7 @@ function main(): void {
   const loaded = loadNative();
   if (!loaded.kernels) throw new Error(`the native addon is not available: ${loaded.reason}`);
   const native = loaded.kernels;
+  native.setDnnl(false); // our kernels, even in an addon built with oneDNN
   const { isa, threads } = native.info();
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((name) => !shapes.some((s) => s.name === name));

@@ -108,6 +108,13 @@ describe('@medtransfer/native oneDNN convolutions', function () {
     expect(r.slice(1)).to.deep.equal([false, true, true]);
     expect(() => (k.setDnnl as (on: unknown) => boolean)('yes')).to.throw(TypeError, 'argument 0 must be a boolean');
   });
+
+  it('loading sets OMP_WAIT_POLICY=passive for oneDNN only: a user value is kept, ours is not left for child processes', () => {
+    const src = require.resolve('.');
+    const expr = `(() => { const k = n.loadNative().kernels; return [Boolean(k), process.env.OMP_WAIT_POLICY ?? null]; })()`;
+    expect(inChild(src, expr, { OMP_WAIT_POLICY: undefined }).value).to.deep.equal([true, null]);
+    expect(inChild(src, expr, { OMP_WAIT_POLICY: 'active' }).value).to.deep.equal([true, 'active']);
+  });
 });
 
 /**

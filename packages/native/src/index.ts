@@ -124,8 +124,10 @@ function tryLoad(): NativeLoad {
   }
   // A oneDNN built on OpenMP reads this when the addon loads it. Passive: its threads sleep
   // between convolutions instead of spinning against the pool's threads running the next kernel
-  // (measured faster on 2 cores; docs/performance.md). A value the user set is kept.
-  process.env.OMP_WAIT_POLICY ??= 'passive';
+  // (measured faster on 2 cores; docs/performance.md). A value the user set is kept; ours is
+  // removed again once loaded, so that child processes (a PyTorch peer) do not inherit it.
+  const setWaitPolicy = process.env.OMP_WAIT_POLICY === undefined;
+  if (setWaitPolicy) process.env.OMP_WAIT_POLICY = 'passive';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const kernels = require(nativeAddonPath) as NativeKernels;
@@ -133,5 +135,7 @@ function tryLoad(): NativeLoad {
   } catch (err) {
     const msg = String((err as Error)?.message ?? err).split('\n')[0];
     return { kernels: null, reason: `the addon at ${nativeAddonPath} failed to load: ${msg}; rebuild it with "npm run build -w @medtransfer/native"` };
+  } finally {
+    if (setWaitPolicy) delete process.env.OMP_WAIT_POLICY;
   }
 }
