@@ -37,8 +37,9 @@ function findDnnl(env = process.env) {
     fs.writeFileSync(src, PROBE);
     const cxx = env.CXX || 'c++';
     const built = spawnSync(cxx, ['-std=c++17', src, '-o', exe, '-ldnnl'], { env, encoding: 'utf8', shell: false });
-    if (built.error || built.status !== 0) {
-      const first = `${built.error?.message ?? ''}${built.stderr ?? ''}`.split('\n').find((l) => /error/i.test(l)) ?? '';
+    if (built.error) return { found: false, reason: `could not run the compiler ${cxx}: ${built.error.message}` };
+    if (built.status !== 0) {
+      const first = `${built.stderr ?? ''}`.split('\n').find((l) => /error/i.test(l)) ?? '';
       return { found: false, reason: /dnnl\.hpp/.test(first) || /-ldnnl|ldnnl/.test(built.stderr ?? '') ? 'libdnnl-dev not installed' : `probe did not build: ${first.trim()}` };
     }
     const ran = spawnSync(exe, [], { env, encoding: 'utf8' });
