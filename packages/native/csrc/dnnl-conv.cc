@@ -3,7 +3,8 @@
 // Every geometry gets its primitives built once (a map keyed by direction, geometry, bias and
 // activation) with activations in NHWC, as tfjs holds them, and the weights in the layout oneDNN
 // chooses ("any"); the user's HWIO weights are reordered into it on each call (weights change
-// every training step, and a freed tensor's address is reused, so nothing is cached by pointer).
+// every training step, and a freed tensor's address is reused, so nothing is cached by pointer)
+// in one buffer shared by all geometries; at most kMaxEntries geometries are kept.
 // A geometry oneDNN refuses (it throws while building the primitive) is remembered and left to
 // our kernels. Threads: oneDNN's OpenMP runtime gets the thread pool's count (MEDTRANSFER_THREADS
 // or the cores), set on the calling thread before each call.
@@ -41,13 +42,18 @@ struct Entry {
   memory::desc primW;           // the primitive's weights layout
   bool reorderW = false;        // primW differs from userW
   dnnl::reorder wReorder;       // userW → primW (forward, backward data) or primW → userW (backward weights)
-  std::unique_ptr<memory> wBuf; // primW storage
 };
+
+// Geometries kept at most; past it the cache starts over (a sweep in one process meets many nets).
+constexpr size_t kMaxEntries = 1024;
 
 struct State {
   dnnl::engine eng{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{eng};
   std::unordered_map<std::string, std::unique_ptr<Entry>> cache;
+  // The reordered weights of the running call, shared by every entry (one call at a time).
+  std::unique_ptr<float[]> weights;
+  size_t weightsSize = 0;
   double calls = 0;
   std::mutex mu;  // calls from several threads are serialised: primitives and buffers are shared
   bool enabled = [] {
@@ -128,9 +134,8 @@ void build(State& s, Entry& e, Dir dir, const ConvGeom& g, bool bias, Activation
     }
     e.reorderW = e.primW != e.userW;
     if (e.reorderW) {
-      e.wBuf = std::make_unique<memory>(e.primW, s.eng);
-      const memory user(e.userW, s.eng, DNNL_MEMORY_NONE);
-      e.wReorder = dir == Dir::kBackwardWeights ? dnnl::reorder(*e.wBuf, user) : dnnl::reorder(user, *e.wBuf);
+      const memory user(e.userW, s.eng, DNNL_MEMORY_NONE), prim(e.primW, s.eng, DNNL_MEMORY_NONE);
+      e.wReorder = dir == Dir::kBackwardWeights ? dnnl::reorder(prim, user) : dnnl::reorder(user, prim);
     }
     e.ok = true;
   } catch (const dnnl::error&) {
@@ -142,6 +147,7 @@ void build(State& s, Entry& e, Dir dir, const ConvGeom& g, bool bias, Activation
 Entry* entryFor(State& s, std::unique_lock<std::mutex>& lock, Dir dir, const ConvGeom& g, bool bias, Activation act) {
   lock = std::unique_lock<std::mutex>(s.mu);
   if (!s.enabled) return nullptr;
+  if (s.cache.size() >= kMaxEntries) s.cache.clear();
   auto& slot = s.cache[keyOf(dir, g, bias, act)];
   if (!slot) {
     slot = std::make_unique<Entry>();
@@ -159,6 +165,16 @@ memory wrap(const memory::desc& md, const State& s, const float* p) {
   return memory(md, s.eng, const_cast<float*>(p));
 }
 
+// The shared buffer for weights in the primitive's layout, grown as needed.
+memory primWeights(State& s, const Entry& e) {
+  const size_t floats = (e.primW.get_size() + sizeof(float) - 1) / sizeof(float);
+  if (floats > s.weightsSize) {
+    s.weights.reset(new float[floats]);
+    s.weightsSize = floats;
+  }
+  return memory(e.primW, s.eng, s.weights.get());
+}
+
 }  // namespace
 
 bool dnnlConv2d(const ConvGeom& g, const float* x, const float* w, const float* bias, Activation act, float* y) {
@@ -167,9 +183,10 @@ bool dnnlConv2d(const ConvGeom& g, const float* x, const float* w, const float* 
   Entry* e = entryFor(s, lock, Dir::kForward, g, bias != nullptr, act);
   if (!e) return false;
   memory user = wrap(e->userW, s, w);
-  if (e->reorderW) e->wReorder.execute(s.stream, user, *e->wBuf);
+  memory weights = e->reorderW ? primWeights(s, *e) : user;
+  if (e->reorderW) e->wReorder.execute(s.stream, user, weights);
   std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, wrap(e->src, s, x)}, {DNNL_ARG_WEIGHTS, e->reorderW ? *e->wBuf : user}, {DNNL_ARG_DST, wrap(e->dst, s, y)}};
+      {DNNL_ARG_SRC, wrap(e->src, s, x)}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, wrap(e->dst, s, y)}};
   if (bias) args.insert({DNNL_ARG_BIAS, wrap(e->bias, s, bias)});
   e->prim.execute(s.stream, args);
   s.stream.wait();
@@ -182,9 +199,10 @@ bool dnnlConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w,
   Entry* e = entryFor(s, lock, Dir::kBackwardData, g, false, Activation::kLinear);
   if (!e) return false;
   memory user = wrap(e->userW, s, w);
-  if (e->reorderW) e->wReorder.execute(s.stream, user, *e->wBuf);
+  memory weights = e->reorderW ? primWeights(s, *e) : user;
+  if (e->reorderW) e->wReorder.execute(s.stream, user, weights);
   e->prim.execute(s.stream, {{DNNL_ARG_DIFF_DST, wrap(e->dst, s, dy)},
-                             {DNNL_ARG_WEIGHTS, e->reorderW ? *e->wBuf : user},
+                             {DNNL_ARG_WEIGHTS, weights},
                              {DNNL_ARG_DIFF_SRC, wrap(e->src, s, dx)}});
   s.stream.wait();
   return true;
@@ -196,10 +214,11 @@ bool dnnlConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy
   Entry* e = entryFor(s, lock, Dir::kBackwardWeights, g, false, Activation::kLinear);
   if (!e) return false;
   memory user = wrap(e->userW, s, dw);
+  memory weights = e->reorderW ? primWeights(s, *e) : user;
   e->prim.execute(s.stream, {{DNNL_ARG_SRC, wrap(e->src, s, x)},
                              {DNNL_ARG_DIFF_DST, wrap(e->dst, s, dy)},
-                             {DNNL_ARG_DIFF_WEIGHTS, e->reorderW ? *e->wBuf : user}});
-  if (e->reorderW) e->wReorder.execute(s.stream, *e->wBuf, user);
+                             {DNNL_ARG_DIFF_WEIGHTS, weights}});
+  if (e->reorderW) e->wReorder.execute(s.stream, weights, user);
   s.stream.wait();
   return true;
 }
