@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { nativeStatus } from '@medtransfer/engine';
 
 export interface MachineInfo {
   cores: number;
@@ -12,6 +13,8 @@ export interface MachineInfo {
   node: string;
   tfjs: string;
   platform: string;
+  /** The native kernels as the backend describes them (instruction set, threads, oneDNN), or why unavailable. */
+  native?: string;
   /** 1-, 5- and 15-minute load averages when the run started. */
   loadStart: number[];
   /** … and when it ended (filled in at the end of the run). */
@@ -49,7 +52,13 @@ export function describeMachine(): MachineInfo {
     node: process.version,
     tfjs: tf.version.tfjs,
     platform: `${os.platform()} ${os.arch()}`,
+    native: nativeKernelsDescription(),
     loadStart: currentLoad(),
     date: new Date().toISOString(),
   };
+}
+
+function nativeKernelsDescription(): string {
+  const status = nativeStatus();
+  return status.available ? status.describe : `unavailable (${status.reason})`;
 }

@@ -76,6 +76,9 @@ describe('report formatting', () => {
     const quiet = formatReport(report(0.5));
     expect(quiet).to.include('2 cores, AMD EPYC (avx2 fma)').and.include('torch: 1.13.0, 2 threads').and.include('start 0.50 / 1.00 / 1.00');
     expect(quiet).to.include('training = 3 × forward').and.include('resnet18: not in the zoo yet, skipped');
+    expect(quiet, 'no native description, no clause').not.to.include('native kernels:');
+    const withOneDnn = formatReport({ ...report(0.5), machine: { ...machine(0.5), native: 'avx512, 2 threads, oneDNN 2.6.3 convolutions' } });
+    expect(withOneDnn).to.include('backends wasm; native kernels: avx512, 2 threads, oneDNN 2.6.3 convolutions');
     expect(quiet).not.to.include('WARNING');
     const lines = quiet.split('\n').filter((l) => l.startsWith('|'));
     expect(lines).to.have.length(3); // header, rule, one row

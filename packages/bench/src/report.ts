@@ -129,7 +129,7 @@ export function formatHeader(r: BenchReport): string[] {
   const m = r.machine;
   const lines = [
     `medtransfer bench, ${m.date}: batch ${r.settings.batch}, ${r.settings.timeSeconds} s per timed measurement (after warm-up)`,
-    `machine: ${m.cores} cores, ${m.cpuModel}${m.cpuFlags.length ? ` (${m.cpuFlags.join(' ')})` : ''}, ${m.platform}; node ${m.node}; tfjs ${m.tfjs}, backends ${r.settings.backends.join(', ')}`,
+    `machine: ${m.cores} cores, ${m.cpuModel}${m.cpuFlags.length ? ` (${m.cpuFlags.join(' ')})` : ''}, ${m.platform}; node ${m.node}; tfjs ${m.tfjs}, backends ${r.settings.backends.join(', ')}${m.native ? `; native kernels: ${m.native}` : ''}`,
     r.torch
       ? `torch: ${r.torch.torchVersion}, ${r.torch.threads} threads, python ${r.torch.python}${r.torch.unsetEnv?.length ? `, run without ${r.torch.unsetEnv.join(' ')} (set on this machine)` : ''}`
       : `torch: not measured (${r.torchNote ?? 'no reason given'})`,
