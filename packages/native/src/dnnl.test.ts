@@ -22,11 +22,16 @@ const specs: [string, ConvSpec, number][] = [
   ['3×1 same, 6 → 10 on 5×9 (a factorised Inception conv)', { n: 2, h: 5, w: 9, c: 6, co: 10, k: [3, 1], pad: 'same' }, 2],
 ];
 
+/** The geometry of `spec` and the inputs every direction is run on. */
+function inputs(spec: ConvSpec) {
+  const g = convGeometry(spec);
+  const x = filled(g.n * g.h * g.w * g.c, 1), w = filled(g.kh * g.kw * g.c * g.co, 2), bias = filled(g.co, 3).map((v) => v * 2);
+  return { g, x, w, bias, dy: filled(g.n * g.oh * g.ow * g.co, 4) };
+}
+
 /** The three directions of one convolution on one addon: [forward (bias + activation), dx, dw]. */
 function runAll(k: NativeKernels, spec: ConvSpec, activation: number): Float32Array[] {
-  const g = convGeometry(spec), geom = ref.geometryArray(g);
-  const x = filled(g.n * g.h * g.w * g.c, 1), w = filled(g.kh * g.kw * g.c * g.co, 2), bias = filled(g.co, 3).map((v) => v * 2);
-  const dy = filled(g.n * g.oh * g.ow * g.co, 4);
+  const { g, x, w, bias, dy } = inputs(spec), geom = ref.geometryArray(g);
   const y = new Float32Array(dy.length).fill(Number.NaN), dx = new Float32Array(x.length).fill(Number.NaN);
   const dw = new Float32Array(w.length).fill(Number.NaN);
   k.conv2d(geom, x, w, y, bias, activation);
@@ -36,9 +41,7 @@ function runAll(k: NativeKernels, spec: ConvSpec, activation: number): Float32Ar
 }
 
 function reference(spec: ConvSpec, activation: number): Float32Array[] {
-  const g = convGeometry(spec);
-  const x = filled(g.n * g.h * g.w * g.c, 1), w = filled(g.kh * g.kw * g.c * g.co, 2), bias = filled(g.co, 3).map((v) => v * 2);
-  const dy = filled(g.n * g.oh * g.ow * g.co, 4);
+  const { g, x, w, bias, dy } = inputs(spec);
   return [ref.conv2d(g, x, w, bias, activation), ref.conv2dBackpropInput(g, dy, w), ref.conv2dBackpropFilter(g, x, dy)];
 }
 
