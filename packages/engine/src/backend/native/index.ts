@@ -1,6 +1,6 @@
 // The `native` compute path: the wasm backend with its heavy kernels (convolutions and their
 // gradients, max-pool, matmul, leading-axes sums, broadcast arithmetic) replaced by @medtransfer/native, which works on the wasm heap in
-// place. Each replacement calls the kernel it replaced when the path is switched off.
+// place, and Identity and Slice by memory moves in TypeScript (memory-kernels.ts). Each replacement calls the kernel it replaced when the path is switched off.
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, RELU6_GRAD_KERNEL } from '@medtransfer/core';
 import { loadNative, type NativeKernels } from '@medtransfer/native';
@@ -9,6 +9,7 @@ import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv-kernel
 import { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-kernels';
 import { add, multiply, realDiv, relu6GradKernel, sub } from './elementwise-kernels';
 import type { NativeBody } from './kernel-support';
+import { identity, slice } from './memory-kernels';
 import { ADAM_KERNEL, type AdamStepParams, adamKernelFunc } from './optimizer-kernels';
 import { batchMatMul, maxPool, maxPoolGrad } from './pool-and-matmul-kernels';
 import { mean, sum } from './reduce-kernels';
@@ -32,6 +33,8 @@ const bodies: Record<string, NativeBody> = {
   Sub: sub,
   Multiply: multiply,
   RealDiv: realDiv,
+  Identity: identity,
+  Slice: slice,
 };
 
 export type { AdamStepParams };

@@ -1,6 +1,7 @@
 // The native kernels (wasm backend with @medtransfer/native replacements) against the reference
 // cpu backend: values and gradients of convolutions, fused convolutions, max-pool and matmul over
-// odd shapes, strides 1/2, same/valid/explicit padding, even/odd kernels, dilation, batch > 1.
+// odd shapes, strides 1/2, same/valid/explicit padding, even/odd kernels, dilation, batch > 1; the
+// memory kernels (slice, identity).
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { Rng } from '@medtransfer/core';
@@ -126,6 +127,46 @@ describe('native kernels against the cpu backend', function () {
       await agree('arithmetic', f, [a, b]);
     });
   }
+
+  for (const [shape, begin, sz] of [
+    [[8, 13, 13, 5], [0, 0, 0, 0], [8, 12, 12, 5]], // the zero-padding gradient before a stride-2 depthwise conv
+    [[3, 7, 6, 4], [1, 2, 1, 1], [2, 4, -1, 2]], // offsets on every axis, size -1
+    [[2, 5, 4, 3], [1, 0, 0, 0], [1, 5, 4, 3]], // one whole image: a single run
+    [[9, 11], [2, 3], [5, 1]], // runs of one element
+    [[17], [4], [9]],
+    [[2, 3, 4, 5, 6], [0, 1, 0, 2, 1], [2, 2, 4, 3, 5]], // rank 5
+  ] as [number[], number[], number[]][]) {
+    it(`slice of ${shape.join('×')} at ${JSON.stringify(begin)} size ${JSON.stringify(sz)}, and its gradient`, async () => {
+      const input = randomInput(new Rng(20), shape);
+      const values = (backend: string) => onBackend(backend, () => tf.tidy(() => Array.from(tf.slice(tf.tensor(input.values, shape), begin, sz).dataSync())));
+      expect(await values('wasm'), 'the same values').to.deep.equal(await values('cpu'));
+      const f: Loss = (x) => weighted(tf.slice(x, begin, sz), new Rng(21));
+      await agree('slice', f, [input]);
+    });
+  }
+
+  it('slice of an int32 tensor gives the same integers as on cpu', async () => {
+    const run = (backend: string) => onBackend(backend, () => tf.tidy(() => Array.from(tf.slice(tf.range(0, 6 * 7 * 4, 1, 'int32').reshape([6, 7, 4]), [1, 2, 0], [3, 4, 4]).dataSync())));
+    expect(await run('wasm')).to.deep.equal(await run('cpu'));
+  });
+
+  it('identity shares memory: the clone keeps its values after the original is disposed, and gradients pass through', async () => {
+    await onBackend('wasm', () => {
+      const before = tf.memory().numTensors;
+      const x = tf.tensor([1.5, -2, 3], [3]);
+      const y = x.clone();
+      expect(Array.from(y.dataSync())).to.deep.equal([1.5, -2, 3]);
+      x.dispose();
+      expect(Array.from(y.dataSync()), 'after the original is gone').to.deep.equal([1.5, -2, 3]);
+      const z = tf.add(y, 1);
+      expect(Array.from(z.dataSync())).to.deep.equal([2.5, -1, 4]);
+      y.dispose();
+      z.dispose();
+      expect(tf.memory().numTensors).to.equal(before);
+    });
+    const f: Loss = (x) => weighted(tf.relu(x.clone()), new Rng(23));
+    await agree('clone', f, [randomInput(new Rng(22), [4, 6, 6, 3])]);
+  });
 
   it('dense layer (fused matmul with bias and relu)', async () => {
     const rng = new Rng(15);
