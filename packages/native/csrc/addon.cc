@@ -143,7 +143,8 @@ napi_value DepthwiseConv2d(napi_env env, napi_callback_info info) {
   const float* bias = floats(a, 4, true);
   const int act = integer(a, 5);
   if (!a.ok) return nullptr;
-  mt::depthwiseConv2d(g, x, w, bias, static_cast<mt::Activation>(act), y);
+  const auto activation = static_cast<mt::Activation>(act);
+  if (!mt::dnnlDepthwiseConv2d(g, x, w, bias, activation, y)) mt::depthwiseConv2d(g, x, w, bias, activation, y);
   return nullptr;
 }
 
@@ -155,7 +156,7 @@ napi_value DepthwiseConv2dBackpropInput(napi_env env, napi_callback_info info) {
   const float *dy = floats(a, 1), *w = floats(a, 2);
   float* dx = floats(a, 3);
   if (!a.ok) return nullptr;
-  mt::depthwiseConv2dBackpropInput(g, dy, w, dx);
+  if (!mt::dnnlDepthwiseConv2dBackpropInput(g, dy, w, dx)) mt::depthwiseConv2dBackpropInput(g, dy, w, dx);
   return nullptr;
 }
 

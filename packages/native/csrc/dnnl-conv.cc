@@ -1,4 +1,8 @@
 // The oneDNN convolution path (see dnnl-conv.h). Compiled only when the install found oneDNN 2.x.
+// Depthwise convolutions (forward and input gradient) are oneDNN's grouped convolutions with one
+// group per input channel: the filter [kh, kw, c, m] is oneDNN's `hwigo` layout with g = c, o = m,
+// i = 1, and the output channel ci·m + q is group ci's channel q, as in depthwise.h. Their filter
+// gradient stays ours (as fast or faster on MobileNet v1's layers, docs/performance.md).
 //
 // Every geometry gets its primitives built once (a map keyed by direction, geometry, bias and
 // activation) with activations in NHWC, as tfjs holds them, and the weights in the layout oneDNN
@@ -67,23 +71,25 @@ State& state() {
   return s;
 }
 
-std::string keyOf(Dir dir, const ConvGeom& g, bool bias, Activation act) {
-  const long v[] = {static_cast<long>(dir), g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl,
+std::string keyOf(Dir dir, bool depthwise, const ConvGeom& g, bool bias, Activation act) {
+  const long v[] = {static_cast<long>(dir), depthwise ? 1 : 0, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl,
                     g.oh, g.ow, g.co, bias ? 1 : 0, static_cast<long>(act)};
   return std::string(reinterpret_cast<const char*>(v), sizeof(v));
 }
 
 // The geometry as oneDNN describes it: NCHW-ordered dims (the layout is given by the tag),
 // dilation counted from 0, and the bottom/right padding that makes the output size come out.
+// Depthwise weights are grouped: {groups = c, outputs per group = m, inputs per group = 1, kh, kw}.
 struct Dims {
   memory::dims src, wei, dst, bias, strides, dilation, padL, padR;
 };
 
-Dims dimsOf(const ConvGeom& g) {
+Dims dimsOf(const ConvGeom& g, bool depthwise) {
   const long pb = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1 - g.h - g.pt;
   const long pr = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 - g.w - g.pl;
-  return {{g.n, g.c, g.h, g.w}, {g.co, g.c, g.kh, g.kw}, {g.n, g.co, g.oh, g.ow}, {g.co},
-          {g.sh, g.sw},         {g.dh - 1, g.dw - 1},    {g.pt, g.pl},           {pb, pr}};
+  const memory::dims wei = depthwise ? memory::dims{g.c, g.co / g.c, 1, g.kh, g.kw} : memory::dims{g.co, g.c, g.kh, g.kw};
+  return {{g.n, g.c, g.h, g.w}, wei,                  {g.n, g.co, g.oh, g.ow}, {g.co},
+          {g.sh, g.sw},         {g.dh - 1, g.dw - 1}, {g.pt, g.pl},            {pb, pr}};
 }
 
 dnnl::convolution_forward::primitive_desc forwardDesc(const State& s, const Dims& d, bool bias, Activation act) {
@@ -107,13 +113,13 @@ dnnl::convolution_forward::primitive_desc forwardDesc(const State& s, const Dims
 }
 
 // Builds the entry for one direction and geometry; leaves ok = false when oneDNN refuses it.
-void build(State& s, Entry& e, Dir dir, const ConvGeom& g, bool bias, Activation act) {
+void build(State& s, Entry& e, Dir dir, bool depthwise, const ConvGeom& g, bool bias, Activation act) {
   try {
-    const Dims d = dimsOf(g);
+    const Dims d = dimsOf(g, depthwise);
     e.src = memory::desc(d.src, dt::f32, tag::nhwc);
     e.dst = memory::desc(d.dst, dt::f32, tag::nhwc);
     e.bias = memory::desc(d.bias, dt::f32, tag::x);
-    e.userW = memory::desc(d.wei, dt::f32, tag::hwio);
+    e.userW = memory::desc(d.wei, dt::f32, depthwise ? tag::hwigo : tag::hwio);
     const auto hint = forwardDesc(s, d, false, Activation::kLinear);
     const memory::desc anyW(d.wei, dt::f32, tag::any);
     const auto alg = dnnl::algorithm::convolution_direct;
@@ -144,14 +150,15 @@ void build(State& s, Entry& e, Dir dir, const ConvGeom& g, bool bias, Activation
 }
 
 // The entry for this call, or null when oneDNN is off or refuses the geometry. Holds `lock`.
-Entry* entryFor(State& s, std::unique_lock<std::mutex>& lock, Dir dir, const ConvGeom& g, bool bias, Activation act) {
+Entry* entryFor(State& s, std::unique_lock<std::mutex>& lock, Dir dir, bool depthwise, const ConvGeom& g, bool bias,
+               Activation act) {
   lock = std::unique_lock<std::mutex>(s.mu);
   if (!s.enabled) return nullptr;
   if (s.cache.size() >= kMaxEntries) s.cache.clear();
-  auto& slot = s.cache[keyOf(dir, g, bias, act)];
+  auto& slot = s.cache[keyOf(dir, depthwise, g, bias, act)];
   if (!slot) {
     slot = std::make_unique<Entry>();
-    build(s, *slot, dir, g, bias, act);
+    build(s, *slot, dir, depthwise, g, bias, act);
   }
   if (!slot->ok) return nullptr;
   s.calls++;
@@ -175,12 +182,10 @@ memory primWeights(State& s, const Entry& e) {
   return memory(e.primW, s.eng, s.weights.get());
 }
 
-}  // namespace
-
-bool dnnlConv2d(const ConvGeom& g, const float* x, const float* w, const float* bias, Activation act, float* y) {
+bool forward(bool depthwise, const ConvGeom& g, const float* x, const float* w, const float* bias, Activation act, float* y) {
   State& s = state();
   std::unique_lock<std::mutex> lock;
-  Entry* e = entryFor(s, lock, Dir::kForward, g, bias != nullptr, act);
+  Entry* e = entryFor(s, lock, Dir::kForward, depthwise, g, bias != nullptr, act);
   if (!e) return false;
   memory user = wrap(e->userW, s, w);
   memory weights = e->reorderW ? primWeights(s, *e) : user;
@@ -193,10 +198,10 @@ bool dnnlConv2d(const ConvGeom& g, const float* x, const float* w, const float* 
   return true;
 }
 
-bool dnnlConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+bool backwardData(bool depthwise, const ConvGeom& g, const float* dy, const float* w, float* dx) {
   State& s = state();
   std::unique_lock<std::mutex> lock;
-  Entry* e = entryFor(s, lock, Dir::kBackwardData, g, false, Activation::kLinear);
+  Entry* e = entryFor(s, lock, Dir::kBackwardData, depthwise, g, false, Activation::kLinear);
   if (!e) return false;
   memory user = wrap(e->userW, s, w);
   memory weights = e->reorderW ? primWeights(s, *e) : user;
@@ -208,10 +213,10 @@ bool dnnlConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w,
   return true;
 }
 
-bool dnnlConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+bool backwardWeights(const ConvGeom& g, const float* x, const float* dy, float* dw) {
   State& s = state();
   std::unique_lock<std::mutex> lock;
-  Entry* e = entryFor(s, lock, Dir::kBackwardWeights, g, false, Activation::kLinear);
+  Entry* e = entryFor(s, lock, Dir::kBackwardWeights, false, g, false, Activation::kLinear);
   if (!e) return false;
   memory user = wrap(e->userW, s, dw);
   memory weights = e->reorderW ? primWeights(s, *e) : user;
@@ -221,6 +226,24 @@ bool dnnlConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy
   if (e->reorderW) e->wReorder.execute(s.stream, weights, user);
   s.stream.wait();
   return true;
+}
+
+}  // namespace
+
+bool dnnlConv2d(const ConvGeom& g, const float* x, const float* w, const float* bias, Activation act, float* y) {
+  return forward(false, g, x, w, bias, act, y);
+}
+bool dnnlConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  return backwardData(false, g, dy, w, dx);
+}
+bool dnnlConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  return backwardWeights(g, x, dy, dw);
+}
+bool dnnlDepthwiseConv2d(const ConvGeom& g, const float* x, const float* w, const float* bias, Activation act, float* y) {
+  return forward(true, g, x, w, bias, act, y);
+}
+bool dnnlDepthwiseConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  return backwardData(true, g, dy, w, dx);
 }
 
 DnnlInfo dnnlInfo() {

@@ -148,6 +148,7 @@ const cases: KernelCase[] = [
 
 describe('@medtransfer/native conformance: the generic build, the optimised build and plain JavaScript', function () {
   const builds: { name: string; path: string; kernels: NativeKernels }[] = [];
+  let wasDnnl = false;
 
   before(function () {
     this.timeout(600_000); // compiling the generic build, when out of date, takes 10–30 s
@@ -157,12 +158,16 @@ describe('@medtransfer/native conformance: the generic build, the optimised buil
       console.log(`      (skipped: ${skip})`);
       this.skip();
     }
+    // our kernels in both builds: the oneDNN path (when built) has its own suite, dnnl.test.ts
+    wasDnnl = load.kernels.setDnnl(false);
     const generic = buildGenericAddon();
     builds.push({ name: load.kernels.info().isa, path: nativeAddonPath, kernels: load.kernels });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     builds.push({ name: 'generic build', path: generic.path, kernels: require(generic.path) as NativeKernels });
     console.log(`      (optimised build: ${builds[0].name}; generic build: ${generic.report})`);
   });
+
+  after(() => builds[0]?.kernels.setDnnl(wasDnnl));
 
   it('the generic build reports isa "generic", the same thread count and no oneDNN', () => {
     const [optimised, generic] = builds.map((b) => b.kernels.info());

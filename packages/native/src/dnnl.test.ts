@@ -1,6 +1,6 @@
 // The oneDNN convolution path (csrc/dnnl-conv.cc), where the install found oneDNN: each direction
-// against the plain JavaScript definitions and against our own kernels (the same addon with
-// oneDNN switched off), on odd shapes, strides, dilations and paddings; bit-identical repeats per
+// of the convolutions and depthwise convolutions against the plain JavaScript definitions and
+// against our own kernels (the same addon with oneDNN switched off), on odd shapes, strides, dilations and paddings; bit-identical repeats per
 // thread count; the switches.
 // Skipped, saying why, in a build without oneDNN (the engine's tests cover whichever is built).
 import { expect } from 'chai';
@@ -22,30 +22,44 @@ const specs: [string, ConvSpec, number][] = [
   ['3×1 same, 6 → 10 on 5×9 (a factorised Inception conv)', { n: 2, h: 5, w: 9, c: 6, co: 10, k: [3, 1], pad: 'same' }, 2],
 ];
 
+/** Depthwise convolutions (co = c × multiplier): forward and input gradient run by oneDNN as grouped convolutions. */
+const depthwiseSpecs: [string, ConvSpec, number][] = [
+  ['3×3 same, 32 channels, relu6 (a MobileNet block)', { n: 3, h: 14, w: 14, c: 32, co: 32, k: [3, 3], pad: 'same' }, 2],
+  ['3×3 stride 2 same on 9×9, 85 channels (past a 64-channel block), relu', { n: 2, h: 9, w: 9, c: 85, co: 85, k: [3, 3], stride: [2, 2], pad: 'same' }, 1],
+  ['3×3 stride 2 same, 5 channels × multiplier 2, linear', { n: 2, h: 9, w: 9, c: 5, co: 10, k: [3, 3], stride: [2, 2], pad: 'same' }, 0],
+  ['5×5 dilation 2 valid, 20 channels', { n: 1, h: 12, w: 13, c: 20, co: 20, k: [5, 5], dilation: [2, 2], pad: 'valid' }, 0],
+  ["3×3 stride 2 'valid' on 10×10, 16 channels × multiplier 3: the last row and column unread", { n: 2, h: 10, w: 10, c: 16, co: 48, k: [3, 3], stride: [2, 2], pad: 'valid' }, 1],
+  ['3×3 on a 1×1 map, padding 1, 8 channels', { n: 3, h: 1, w: 1, c: 8, co: 8, k: [3, 3], pad: 1 }, 2],
+];
+
 /** The geometry of `spec` and the inputs every direction is run on. */
-function inputs(spec: ConvSpec) {
+function inputs(spec: ConvSpec, depthwise: boolean) {
   const g = convGeometry(spec);
-  const x = filled(g.n * g.h * g.w * g.c, 1), w = filled(g.kh * g.kw * g.c * g.co, 2), bias = filled(g.co, 3).map((v) => v * 2);
+  const x = filled(g.n * g.h * g.w * g.c, 1), w = filled(g.kh * g.kw * (depthwise ? g.co : g.c * g.co), 2), bias = filled(g.co, 3).map((v) => v * 2);
   return { g, x, w, bias, dy: filled(g.n * g.oh * g.ow * g.co, 4) };
 }
 
+const convDirections = ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'] as const;
+const depthwiseDirections = ['depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter'] as const;
+const directionsOf = (depthwise: boolean) => (depthwise ? depthwiseDirections : convDirections);
+
 /** The three directions of one convolution on one addon: [forward (bias + activation), dx, dw]. */
-function runAll(k: NativeKernels, spec: ConvSpec, activation: number): Float32Array[] {
-  const { g, x, w, bias, dy } = inputs(spec), geom = ref.geometryArray(g);
+function runAll(k: NativeKernels, spec: ConvSpec, activation: number, depthwise = false): Float32Array[] {
+  const { g, x, w, bias, dy } = inputs(spec, depthwise), geom = ref.geometryArray(g);
+  const [forward, inputGrad, filterGrad] = directionsOf(depthwise);
   const y = new Float32Array(dy.length).fill(Number.NaN), dx = new Float32Array(x.length).fill(Number.NaN);
   const dw = new Float32Array(w.length).fill(Number.NaN);
-  k.conv2d(geom, x, w, y, bias, activation);
-  k.conv2dBackpropInput(geom, dy, w, dx);
-  k.conv2dBackpropFilter(geom, x, dy, dw);
+  k[forward](geom, x, w, y, bias, activation);
+  k[inputGrad](geom, dy, w, dx);
+  k[filterGrad](geom, x, dy, dw);
   return [y, dx, dw];
 }
 
-function reference(spec: ConvSpec, activation: number): Float32Array[] {
-  const { g, x, w, bias, dy } = inputs(spec);
-  return [ref.conv2d(g, x, w, bias, activation), ref.conv2dBackpropInput(g, dy, w), ref.conv2dBackpropFilter(g, x, dy)];
+function reference(spec: ConvSpec, activation: number, depthwise = false): Float32Array[] {
+  const { g, x, w, bias, dy } = inputs(spec, depthwise);
+  const [forward, inputGrad, filterGrad] = directionsOf(depthwise);
+  return [ref[forward](g, x, w, bias, activation), ref[inputGrad](g, dy, w), ref[filterGrad](g, x, dy)];
 }
-
-const directions = ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'];
 
 describe('@medtransfer/native oneDNN convolutions', function () {
   let k: NativeKernels;
@@ -67,18 +81,21 @@ describe('@medtransfer/native oneDNN convolutions', function () {
 
   after(() => k?.setDnnl(process.env.MEDTRANSFER_DNNL !== '0'));
 
-  for (const [label, spec, activation] of specs) {
+  const cases = [...specs.map(([l, s, a]) => [l, s, a, false] as const), ...depthwiseSpecs.map(([l, s, a]) => [`depthwise ${l}`, s, a, true] as const)];
+  for (const [label, spec, activation, depthwise] of cases) {
     it(`${label}: each direction equal to the reference and to our kernels`, () => {
       const before = k.info().dnnl!.calls;
       k.setDnnl(true);
-      const viaDnnl = runAll(k, spec, activation);
-      expect(k.info().dnnl!.calls - before, 'convolutions run by oneDNN').to.equal(3);
+      const viaDnnl = runAll(k, spec, activation, depthwise);
+      // a depthwise filter gradient is ours either way
+      const calls = depthwise ? 2 : 3;
+      expect(k.info().dnnl!.calls - before, 'convolutions run by oneDNN').to.equal(calls);
       k.setDnnl(false);
-      const ours = runAll(k, spec, activation);
-      expect(k.info().dnnl!.calls - before, 'switched off: no further oneDNN call').to.equal(3);
+      const ours = runAll(k, spec, activation, depthwise);
+      expect(k.info().dnnl!.calls - before, 'switched off: no further oneDNN call').to.equal(calls);
       k.setDnnl(true);
-      const expected = reference(spec, activation);
-      directions.forEach((d, i) => {
+      const expected = reference(spec, activation, depthwise);
+      directionsOf(depthwise).forEach((d, i) => {
         expectClose(viaDnnl[i], expected[i], `${d}: oneDNN against the reference`, 1e-4);
         expectClose(viaDnnl[i], ours[i], `${d}: oneDNN against ours`, 1e-4);
       });
@@ -99,7 +116,7 @@ describe('@medtransfer/native oneDNN convolutions', function () {
       expect(r.info.dnnl.calls, `${threads} thread(s): oneDNN ran the convolutions`).to.equal(6);
       expect(r.same, `${threads} thread(s): two runs of the three directions, bit for bit`).to.equal(true);
       const here = runAll(k, spec, 2).map((o) => o.subarray(0, 64));
-      r.first.forEach((o, i) => expectClose(Float32Array.from(o), here[i], `${threads} thread(s), ${directions[i]} against this process`, 1e-4));
+      r.first.forEach((o, i) => expectClose(Float32Array.from(o), here[i], `${threads} thread(s), ${convDirections[i]} against this process`, 1e-4));
     }
   });
 
