@@ -1,6 +1,6 @@
 // Every trial records its model's cost; throughput is measured once per architecture, input
-// size and backend, kept in the store, reused by later trials and runs, and measured again when
-// its record is damaged.
+// size and backend, kept in the store, reused by later trials and runs, measured again when its
+// record is damaged, and never by two workers at once.
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { COST_DIR, THROUGHPUT_FILE, readThroughputRecords } from './cost-store';
 import { runExperimentFile } from './experiment';
 import { DAMAGED_DIR, SUMMARY_FILE, SUPERSEDED_DIR, listResults } from './store';
 import { measureExperimentCosts } from './cost-measure';
+import { acquireLock } from './lock';
 import { tinyPretrainExperiment } from './test-fixtures';
 
 describe('model costs in the store', function () {
@@ -105,5 +106,28 @@ describe('model costs in the store', function () {
     expect(listResults(join(empty, 'costs')).results).to.have.length(0);
     // the same key as the run's record: the trials' throughputKey finds it
     expect([...readThroughputRecords(join(empty, 'costs')).records.keys()]).to.deep.equal([...readThroughputRecords(exp()).records.keys()]);
+  });
+
+  it('a record another live worker is measuring (its folder locked) is not measured twice: the trial records its key and trains on', async () => {
+    const [name] = costDirs();
+    const recordDir = join(exp(), COST_DIR, name);
+    const recordFile = join(recordDir, THROUGHPUT_FILE);
+    const good = readFileSync(recordFile, 'utf8');
+    rmSync(recordFile);
+    const trialDir = readdirSync(exp()).find((d) => existsSync(join(exp(), d, SUMMARY_FILE))) as string;
+    rmSync(join(exp(), trialDir, SUMMARY_FILE));
+    const held = acquireLock(recordDir, 'a worker measuring this record');
+    expect(held, 'the test holds the lock').to.not.equal(undefined);
+    try {
+      const r = await runExperimentFile(file, { resultsDir: results(), workers: 1, backend: 'wasm' });
+      expect(r.ran).to.equal(1);
+      expect(existsSync(recordFile), 'not measured under another holder').to.equal(false);
+    } finally {
+      held?.release();
+    }
+    const summary = JSON.parse(readFileSync(join(exp(), trialDir, SUMMARY_FILE), 'utf8')) as { cost?: { throughputKey?: string } };
+    expect(summary.cost?.throughputKey).to.equal(parseThroughputRecord(good, recordFile).key);
+    expect(existsSync(join(recordDir, 'lock.json')), 'the lock released').to.equal(false);
+    writeFileSync(recordFile, good);
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type ModelCost, STORE_VERSION, type StepTiming, type ThroughputRecord, getLogger, parseThroughputRecord } from '@medtransfer/core';
 import { type PhaseTiming, backendThreads, modelSteps, syntheticBatch, tfjsUsable, timeSteps } from '@medtransfer/engine';
 import { type ClassifierModel, architectureFingerprint, modelCost } from '@medtransfer/zoo';
+import { acquireLock } from './lock';
 import { PROJECT_VERSION, type KeyParts, keyOf } from './plan';
 import { DAMAGED_DIR, moveAside, writeJsonAtomic } from './store';
 
@@ -142,8 +143,10 @@ export interface TrialCostOutcome {
 
 /**
  * The trial's counted cost, and its throughput record: read from the store when a valid one
- * exists, else measured on a model from `build` (disposed after) and written. A damaged record
- * (or one of another key, copied into this folder) is moved aside and measured again.
+ * exists, else measured on a model from `build` (disposed after) and written, under the record
+ * folder's lock; when a live worker holds that lock (measuring the same record), the trial
+ * records the key without waiting. A damaged record (or one of another key, copied into this
+ * folder) is moved aside and measured again.
  * `measure: false` skips throughput (counted cost only).
  */
 export function trialCostOutcome(
@@ -170,19 +173,33 @@ export function trialCostOutcome(
       log.warn(`${(err as Error).message}; moved to ${moved} and measured again`);
     }
   }
-  log.info(`measuring the throughput of ${full.backbone} at ${full.imageSize} px on ${full.backend} (batch ${full.batch} and 1)`);
-  const fresh = build();
-  try {
-    writeJsonAtomic(file, measureThroughput(fresh, full, key, keyParts));
-  } catch (err) {
-    // a measurement that fails leaves the trial to train; a wasm heap that ran out fails it as training would
-    if (!tfjsUsable()) throw err;
-    log.warn(`could not measure the throughput of ${full.backbone} at ${full.imageSize} px: ${(err as Error).message}; the trial records its counted cost only`);
-    return { cost: counted, measuredNow: false };
-  } finally {
-    if (tfjsUsable()) fresh.dispose();
+  const what = `the throughput of ${full.backbone} at ${full.imageSize} px on ${full.backend}`;
+  // Another worker (or runner on the store) measuring the same record: this trial names the key and
+  // trains on; measuring twice at once would cost the time twice and disturb both measurements.
+  const lock = acquireLock(dir, what);
+  if (!lock) {
+    log.info(`${what} is being measured by another worker; this trial records its key`);
+    return { cost: { ...counted, throughputKey: key }, measuredNow: false };
   }
-  return { cost: { ...counted, throughputKey: key }, measuredNow: true };
+  try {
+    // measured by whoever held the lock before this one took it
+    if (existsSync(file)) return { cost: { ...counted, throughputKey: key }, measuredNow: false };
+    log.info(`measuring ${what} (batch ${full.batch} and 1)`);
+    const fresh = build();
+    try {
+      writeJsonAtomic(file, measureThroughput(fresh, full, key, keyParts));
+    } catch (err) {
+      // a measurement that fails leaves the trial to train; a wasm heap that ran out fails it as training would
+      if (!tfjsUsable()) throw err;
+      log.warn(`could not measure ${what}: ${(err as Error).message}; the trial records its counted cost only`);
+      return { cost: counted, measuredNow: false };
+    } finally {
+      if (tfjsUsable()) fresh.dispose();
+    }
+    return { cost: { ...counted, throughputKey: key }, measuredNow: true };
+  } finally {
+    lock.release();
+  }
 }
 
 /** {@link trialCostOutcome}'s cost. */
