@@ -8,3 +8,5 @@ export const BATCH_NORM_TRAIN_KERNEL = 'MedtransferBatchNormTrain';
 export const BATCH_NORM_GRAD_KERNEL = 'MedtransferBatchNormGrad';
 /** Gradient of ReLU6: inputs {dy, x}; output dx = dy where 0 < x ≤ 6, else 0. */
 export const RELU6_GRAD_KERNEL = 'MedtransferRelu6Grad';
+/** Gradient of ReLU: inputs {dy, x}; output dx = dy where x > 0, else 0. */
+export const RELU_GRAD_KERNEL = 'MedtransferReluGrad';

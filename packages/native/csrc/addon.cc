@@ -339,8 +339,9 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// relu6Grad(dy, x, dx): all the same length.
-napi_value Relu6Grad(napi_env env, napi_callback_info info) {
+// relu6Grad(dy, x, dx) and reluGrad(dy, x, dx): all the same length.
+template <bool kRelu6>
+napi_value ReluGradOf(napi_env env, napi_callback_info info) {
   Args a;
   if (!getArgs(env, info, a, 3)) return nullptr;
   const float *dy = floats(a, 0), *x = floats(a, 1);
@@ -348,10 +349,11 @@ napi_value Relu6Grad(napi_env env, napi_callback_info info) {
   if (!a.ok) return nullptr;
   const size_t n = lengthOf(a, 0);
   if (lengthOf(a, 1) != n || lengthOf(a, 2) != n) {
-    napi_throw_range_error(env, nullptr, "relu6Grad: dy, x and dx must have the same length");
+    napi_throw_range_error(env, nullptr, kRelu6 ? "relu6Grad: dy, x and dx must have the same length"
+                                                : "reluGrad: dy, x and dx must have the same length");
     return nullptr;
   }
-  mt::relu6Grad(dy, x, dx, static_cast<long>(n));
+  (kRelu6 ? mt::relu6Grad : mt::reluGrad)(dy, x, dx, static_cast<long>(n));
   return nullptr;
 }
 
@@ -464,7 +466,8 @@ napi_value Init(napi_env env, napi_value exports) {
       entry("maxPoolGrad", guarded<MaxPoolGrad>),
       entry("matMul", guarded<MatMul>),
       entry("reduceOuter", guarded<ReduceOuter>),
-      entry("relu6Grad", guarded<Relu6Grad>),
+      entry("relu6Grad", guarded<ReluGradOf<true>>),
+      entry("reluGrad", guarded<ReluGradOf<false>>),
       entry("binary", guarded<Binary>),
       entry("batchNormTrain", guarded<BatchNormTrain>),
       entry("batchNormGrad", guarded<BatchNormGrad>),

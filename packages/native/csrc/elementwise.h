@@ -12,5 +12,8 @@ void binary(BinaryOp op, const float* a, long an, const float* b, long bn, float
 // Gradient of min(max(x, 0), 6): dx[i] = dy[i] where 0 < x[i] ≤ 6, else 0 (tfjs' convention at
 // the kinks: the ReLU side is closed at 0, the clip side open at 6).
 void relu6Grad(const float* dy, const float* x, float* dx, long n);
+// Gradient of max(x, 0): dx[i] = dy[i] where x[i] > 0, else 0 (one pass in place of tfjs' Step,
+// Cast and Multiply).
+void reluGrad(const float* dy, const float* x, float* dx, long n);
 
 }  // namespace mt

@@ -87,6 +87,8 @@ function elementwiseCases(): KernelCase[] {
         run: (k) => into([n], (o) => k.binary(op, x, y, o)) });
   const x6 = filled(n, 12).map((v, i) => (i % 97 === 0 ? 6 : i % 89 === 0 ? 0 : v * 8 - 1));
   cases.push({ label: 'relu6Grad', tol: 'exact', sameBits: true, reference: () => [ref.relu6Grad(a, x6)], run: (k) => into([n], (o) => k.relu6Grad(a, x6, o)) });
+  const xr = x6.map((v, i) => (i % 83 === 0 ? Infinity : i % 79 === 0 ? -0 : v));
+  cases.push({ label: 'reluGrad', tol: 'exact', sameBits: true, reference: () => [ref.reluGrad(a, xr)], run: (k) => into([n], (o) => k.reluGrad(a, xr, o)) });
   for (const [outer, inner, scale] of [[3000, 70, 1], [50_000, 1, 1 / 50_000], [7, 5, 1]]) {
     const x = filled(outer * inner, 13);
     cases.push({ label: `reduceOuter ${outer} × ${inner}, scale ${scale}`, tol: 1e-4, sameBits: true,

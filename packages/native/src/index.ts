@@ -30,6 +30,8 @@ export interface NativeKernels {
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Gradient of ReLU6: dx = dy where 0 < x ≤ 6, else 0 (all the same length). */
   relu6Grad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /** Gradient of ReLU: dx = dy where x > 0, else 0 (all the same length). */
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   /** Batch norm in training mode over rows of a channels-last x (c = gamma.length): y, batch mean, population variance. */
   batchNormTrain(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
   /** Gradients of batchNormTrain given dy (mean and variance from the forward pass). */

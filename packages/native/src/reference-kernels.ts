@@ -165,6 +165,10 @@ export function relu6Grad(dy: Float32Array, x: Float32Array): Float32Array {
   return dy.map((d, i) => (x[i] > 0 && x[i] <= 6 ? d : 0));
 }
 
+export function reluGrad(dy: Float32Array, x: Float32Array): Float32Array {
+  return dy.map((d, i) => (x[i] > 0 ? d : 0));
+}
+
 /** Batch statistics per channel of rows × c values (population variance, two passes). */
 function moments(x: Float32Array, c: number): { mean: Float64Array; variance: Float64Array } {
   const rows = x.length / c;

@@ -41,6 +41,15 @@ export const realDiv = binaryBody(3);
 
 /** The fused ReLU6 gradient (core's RELU6_GRAD_KERNEL): dx = dy where 0 < x ≤ 6, else 0. */
 export function relu6GradKernel(native: NativeKernels, name: string): tf.KernelFunc {
+  return clippedReluGradKernel(name, (dy, x, dx) => native.relu6Grad(dy, x, dx));
+}
+
+/** The fused ReLU gradient (core's RELU_GRAD_KERNEL): dx = dy where x > 0, else 0. */
+export function reluGradKernel(native: NativeKernels, name: string): tf.KernelFunc {
+  return clippedReluGradKernel(name, (dy, x, dx) => native.reluGrad(dy, x, dx));
+}
+
+function clippedReluGradKernel(name: string, run: (dy: Float32Array, x: Float32Array, dx: Float32Array) => void): tf.KernelFunc {
   return ({ inputs, backend }) => {
     const { dy, x } = inputs as Record<string, tf.TensorInfo>;
     if (!isFloat32(dy, x) || size(dy.shape) !== size(x.shape)) {
@@ -48,7 +57,7 @@ export function relu6GradKernel(native: NativeKernels, name: string): tf.KernelF
     }
     const wasm = backend as BackendWasm;
     const out = allocate(wasm, x.shape);
-    native.relu6Grad(view(wasm, dy)!, view(wasm, x)!, view(wasm, out)!);
+    run(view(wasm, dy)!, view(wasm, x)!, view(wasm, out)!);
     return out;
   };
 }

@@ -2,12 +2,12 @@
 // gradients, max-pool, matmul, leading-axes sums, broadcast arithmetic) replaced by @medtransfer/native, which works on the wasm heap in
 // place, and Identity and Slice by memory moves in TypeScript (memory-kernels.ts). Each replacement calls the kernel it replaced when the path is switched off.
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, RELU6_GRAD_KERNEL } from '@medtransfer/core';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, RELU6_GRAD_KERNEL, RELU_GRAD_KERNEL } from '@medtransfer/core';
 import { loadNative, type NativeKernels } from '@medtransfer/native';
 import { batchNormGradKernel, batchNormTrainKernel } from './batch-norm-kernels';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv-kernels';
 import { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-kernels';
-import { add, multiply, realDiv, relu6GradKernel, sub } from './elementwise-kernels';
+import { add, multiply, realDiv, relu6GradKernel, reluGradKernel, sub } from './elementwise-kernels';
 import type { NativeBody } from './kernel-support';
 import { identity, slice } from './memory-kernels';
 import { ADAM_KERNEL, type AdamStepParams, adamKernelFunc } from './optimizer-kernels';
@@ -48,8 +48,8 @@ export interface NativeStatus {
 }
 
 /**
- * Fused kernels with no wasm original (whole Adam steps, batch norm with its gradient, the ReLU6
- * gradient). They are
+ * Fused kernels with no wasm original (whole Adam steps, batch norm with its gradient, the ReLU
+ * and ReLU6 gradients). They are
  * registered only while the native path is on, so `tf.getKernel(name, 'wasm')` tells callers
  * (the optimiser, the zoo's batch-norm layer) whether to use them.
  */
@@ -58,7 +58,29 @@ const fused: Record<string, (native: NativeKernels, name: string) => tf.KernelFu
   [BATCH_NORM_TRAIN_KERNEL]: batchNormTrainKernel,
   [BATCH_NORM_GRAD_KERNEL]: batchNormGradKernel,
   [RELU6_GRAD_KERNEL]: relu6GradKernel,
+  [RELU_GRAD_KERNEL]: reluGradKernel,
 };
+
+/**
+ * tfjs' ReLU gradient (dy · step(x): Step, Cast and Multiply, three passes) replaced by one that
+ * runs the fused kernel on a backend that registers it and tfjs' own everywhere else.
+ */
+function installReluGradient(): void {
+  const original = tf.getGradient('Relu');
+  if (!original || (original as { medtransfer?: boolean }).medtransfer) return;
+  const config: tf.GradConfig & { medtransfer: boolean } = {
+    ...original,
+    medtransfer: true,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      if (dy instanceof tf.Tensor && x.dtype === 'float32' && dy.dtype === 'float32' && tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend())) {
+        return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }) as tf.Tensor };
+      }
+      return original.gradFunc(dy, saved, attrs);
+    },
+  };
+  tf.registerGradient(config);
+}
 
 /** Names of the wasm kernels the native path replaces, then of the fused kernels it adds. */
 export const nativeKernelNames: readonly string[] = [...Object.keys(bodies), ...Object.keys(fused)];
@@ -125,6 +147,7 @@ export function installNativeKernels(): NativeStatus {
   }
   enabled = true;
   syncFusedKernels();
+  installReluGradient();
   return status;
 }
 
