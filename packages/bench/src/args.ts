@@ -1,6 +1,6 @@
 // Command-line options of `npm run bench`, checked once at the edge: every error names the
 // option, what was received, what is valid and how to fix it.
-import { parseArgs } from 'node:util';
+import { parseOptions } from './command';
 import * as os from 'node:os';
 import { ConfigError, backendNames, unknownNameMessage } from '@medtransfer/core';
 import { DEFAULT_EVAL_PATH, EVAL_PATHS, type EvalPath } from '@medtransfer/engine';
@@ -128,32 +128,25 @@ export function parseEvalPath(raw: string | undefined): EvalPath {
 
 /** Parses `argv` (without node and the script); throws ConfigError on bad input. */
 export function parseBenchArgs(argv: string[]): BenchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        nets: { type: 'string' },
-        sizes: { type: 'string' },
-        backends: { type: 'string' },
-        batch: { type: 'string' },
-        time: { type: 'string' },
-        torch: { type: 'string' },
-        threads: { type: 'string' },
-        python: { type: 'string' },
-        params: { type: 'string', multiple: true },
-        'eval-path': { type: 'string' },
-        json: { type: 'string' },
-        record: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new ConfigError('arguments', `${(err as Error).message}\n${USAGE}`);
-  }
-  const v = parsed.values;
+  const v = parseOptions(
+    argv,
+    {
+      nets: { type: 'string' },
+      sizes: { type: 'string' },
+      backends: { type: 'string' },
+      batch: { type: 'string' },
+      time: { type: 'string' },
+      torch: { type: 'string' },
+      threads: { type: 'string' },
+      python: { type: 'string' },
+      params: { type: 'string', multiple: true },
+      'eval-path': { type: 'string' },
+      json: { type: 'string' },
+      record: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
   const nets = nonEmpty('--nets', v.nets === undefined ? DEFAULTS.nets : list(v.nets), 'cbr-tiny,cbr-small').map(checkNet);
   const sizes = nonEmpty('--sizes', v.sizes === undefined ? DEFAULTS.sizes : list(v.sizes).map((s, i) => positiveInt(`--sizes[${i}]`, s, 1024, 'Sizes are image sides in pixels, e.g. --sizes 28,64.')), '28,64');
   const backends = nonEmpty('--backends', v.backends === undefined ? DEFAULTS.backends : list(v.backends), 'wasm').map(checkBackend);

@@ -1,6 +1,6 @@
 // Command-line options of `npm run bench:data` (the data-pipeline benchmark), checked once at the
 // edge: every error names the option, what was received, what is valid and how to fix it.
-import { parseArgs } from 'node:util';
+import { parseOptions } from './command';
 import { ConfigError, backendNames, unknownNameMessage } from '@medtransfer/core';
 import { backbones } from '@medtransfer/zoo';
 import { list, positiveInt, positiveSeconds } from './option-values';
@@ -36,27 +36,20 @@ export const DATA_USAGE = `usage: npm run bench:data -- [options]
 
 /** Parses `argv` (without node and the script); throws ConfigError on bad input. */
 export function parseDataBenchArgs(argv: string[]): DataBenchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        sizes: { type: 'string' },
-        images: { type: 'string' },
-        batch: { type: 'string' },
-        net: { type: 'string' },
-        backend: { type: 'string' },
-        time: { type: 'string' },
-        json: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new ConfigError('arguments', `${(err as Error).message}\n${DATA_USAGE}`);
-  }
-  const v = parsed.values;
+  const v = parseOptions(
+    argv,
+    {
+      sizes: { type: 'string' },
+      images: { type: 'string' },
+      batch: { type: 'string' },
+      net: { type: 'string' },
+      backend: { type: 'string' },
+      time: { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    DATA_USAGE,
+  );
   const rawSizes = v.sizes === undefined ? null : list(v.sizes);
   if (rawSizes && rawSizes.length === 0) throw new ConfigError('--sizes', 'give at least one size, e.g. --sizes 28,224');
   const sizes = rawSizes ? rawSizes.map((s, i) => positiveInt(`--sizes[${i}]`, s, 1024, 'Sizes are image sides in pixels, e.g. --sizes 28,224.')) : DATA_DEFAULTS.sizes;

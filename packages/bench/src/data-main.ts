@@ -1,5 +1,5 @@
 // `npm run bench:data -- …`: the data-pipeline benchmark; progress to stderr, the table to stdout.
-import { MedtransferError } from '@medtransfer/core';
+import { runCommand } from './command';
 import { DATA_USAGE, parseDataBenchArgs } from './data-args';
 import { formatDataReport } from './data-report';
 import { runDataBench } from './data-run';
@@ -16,10 +16,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`bench:data: ${err instanceof MedtransferError ? err.message : (err as Error)?.stack ?? String(err)}\n`);
-    process.exit(err instanceof MedtransferError ? 2 : 1);
-  },
-);
+runCommand('bench:data', main);

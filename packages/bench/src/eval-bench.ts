@@ -1,7 +1,7 @@
 // `npm run bench:eval`: evaluation throughput by the engine's two paths — the model's own call
 // layer by layer, and the folded plan (batch norm folded into fused convolutions) — side by side
 // in one process, alternating the paths round by round so that machine load hits both alike.
-import { parseArgs } from 'node:util';
+import { parseOptions } from './command';
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, backendNames, unknownNameMessage } from '@medtransfer/core';
@@ -40,22 +40,15 @@ export const EVAL_USAGE = `usage: npm run bench:eval -- [options]
   --json FILE        also write the results as JSON`;
 
 export function parseEvalBenchArgs(argv: string[]): EvalBenchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        nets: { type: 'string' }, sizes: { type: 'string' }, backends: { type: 'string' }, batches: { type: 'string' },
-        time: { type: 'string' }, rounds: { type: 'string' }, params: { type: 'string', multiple: true }, json: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new ConfigError('arguments', `${(err as Error).message}\n${EVAL_USAGE}`);
-  }
-  const v = parsed.values;
+  const v = parseOptions(
+    argv,
+    {
+      nets: { type: 'string' }, sizes: { type: 'string' }, backends: { type: 'string' }, batches: { type: 'string' },
+      time: { type: 'string' }, rounds: { type: 'string' }, params: { type: 'string', multiple: true }, json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    EVAL_USAGE,
+  );
   const nets = nonEmpty('--nets', v.nets === undefined ? EVAL_DEFAULTS.nets : list(v.nets), 'cbr-small').map((n, i) => {
     if (!backbones.has(n)) throw new ConfigError(`--nets[${i}]`, unknownNameMessage('backbone', n, backbones.names()));
     return n;

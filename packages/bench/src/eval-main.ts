@@ -1,5 +1,5 @@
 // `npm run bench:eval -- …`: evaluation images/s layer by layer and folded; progress to stderr, the table to stdout.
-import { MedtransferError } from '@medtransfer/core';
+import { runCommand } from './command';
 import { EVAL_USAGE, formatEvalReport, parseEvalBenchArgs, runEvalBench } from './eval-bench';
 
 async function main(argv: string[]): Promise<number> {
@@ -14,10 +14,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`bench:eval: ${err instanceof MedtransferError ? err.message : (err as Error)?.stack ?? String(err)}\n`);
-    process.exit(err instanceof MedtransferError ? 2 : 1);
-  },
-);
+runCommand('bench:eval', main);

@@ -1,6 +1,6 @@
 // `npm run bench -- …`: parses the options, runs the comparison and prints the table (stdout);
 // progress goes to stderr so the table can be redirected on its own.
-import { MedtransferError } from '@medtransfer/core';
+import { runCommand } from './command';
 import { USAGE, parseBenchArgs } from './args';
 import { formatReport } from './report';
 import { runBench } from './run';
@@ -17,10 +17,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`bench: ${err instanceof MedtransferError ? err.message : (err as Error)?.stack ?? String(err)}\n`);
-    process.exit(err instanceof MedtransferError ? 2 : 1);
-  },
-);
+runCommand('bench', main);

@@ -1,5 +1,5 @@
 // `npm run bench:profile -- …`: one model's step, kernel by kernel; progress to stderr, the table to stdout.
-import { MedtransferError } from '@medtransfer/core';
+import { runCommand } from './command';
 import { PROFILE_USAGE, formatProfile, parseProfileArgs, profileStep } from './profile';
 
 async function main(argv: string[]): Promise<number> {
@@ -13,10 +13,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`bench:profile: ${err instanceof MedtransferError ? err.message : (err as Error)?.stack ?? String(err)}\n`);
-    process.exit(err instanceof MedtransferError ? 2 : 1);
-  },
-);
+runCommand('bench:profile', main);

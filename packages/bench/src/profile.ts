@@ -2,7 +2,7 @@
 // kernel. Every kernel function registered for the backend is wrapped with a wall-clock timer for
 // the measured steps (and restored after); the step is the bench's (measure.ts). The time outside
 // kernels is tfjs' own bookkeeping: gradient tape, tensor tracking, layer calls.
-import { parseArgs } from 'node:util';
+import { parseOptions } from './command';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, backendNames, unknownNameMessage } from '@medtransfer/core';
 import { modelSteps, selectBackend } from '@medtransfer/engine';
@@ -35,22 +35,15 @@ export const PROFILE_USAGE = `usage: npm run bench:profile -- [options]
   --params JSON     backbone params, e.g. '{"alpha":0.5}'`;
 
 export function parseProfileArgs(argv: string[]): ProfileOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        net: { type: 'string' }, size: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
-        phase: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, params: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new ConfigError('arguments', `${(err as Error).message}\n${PROFILE_USAGE}`);
-  }
-  const v = parsed.values;
+  const v = parseOptions(
+    argv,
+    {
+      net: { type: 'string' }, size: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
+      phase: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, params: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    PROFILE_USAGE,
+  );
   const net = v.net ?? 'cbr-small';
   if (!backbones.has(net)) throw new ConfigError('--net', unknownNameMessage('backbone', net, backbones.names()));
   const backend = v.backend ?? 'native';

@@ -1,5 +1,5 @@
 // `npm run bench:soak -- …`: memory over a long training run; samples to stderr as they come, the table to stdout.
-import { MedtransferError } from '@medtransfer/core';
+import { runCommand } from './command';
 import { SOAK_USAGE, formatSoakReport, parseSoakArgs, runSoak } from './soak';
 
 async function main(argv: string[]): Promise<number> {
@@ -17,10 +17,4 @@ async function main(argv: string[]): Promise<number> {
   return report.verdict.flat ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`bench:soak: ${err instanceof MedtransferError ? err.message : (err as Error)?.stack ?? String(err)}\n`);
-    process.exit(err instanceof MedtransferError ? 2 : 1);
-  },
-);
+runCommand('bench:soak', main);

@@ -1,7 +1,7 @@
 // `npm run bench:soak`: a long run of training steps (and an evaluation pass every few steps) on one
 // net, sampling the live tensor count, tensor bytes and the process's RSS as it goes — whether
 // memory stays flat over a sweep-length run, which a short timed benchmark cannot show.
-import { parseArgs } from 'node:util';
+import { parseOptions } from './command';
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, backendNames, unknownNameMessage } from '@medtransfer/core';
@@ -42,21 +42,14 @@ export const SOAK_USAGE = `usage: npm run bench:soak -- [options]
   --json FILE      also write the samples as JSON`;
 
 export function parseSoakArgs(argv: string[]): SoakOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        net: { type: 'string' }, size: { type: 'string' }, backend: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' },
-        every: { type: 'string' }, 'eval-every': { type: 'string' }, params: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new ConfigError('arguments', `${(err as Error).message}\n${SOAK_USAGE}`);
-  }
-  const v = parsed.values;
+  const v = parseOptions(
+    argv,
+    {
+      net: { type: 'string' }, size: { type: 'string' }, backend: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' },
+      every: { type: 'string' }, 'eval-every': { type: 'string' }, params: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+    SOAK_USAGE,
+  );
   const net = v.net ?? SOAK_DEFAULTS.net;
   if (!backbones.has(net)) throw new ConfigError('--net', unknownNameMessage('backbone', net, backbones.names()));
   const backend = v.backend ?? SOAK_DEFAULTS.backend;
